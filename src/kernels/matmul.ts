@@ -1,0 +1,45 @@
+// matmul(a, b, {transposeA, transposeB, bias, activation}): the dense layer's GEMM with a fused
+// bias + activation epilogue. Operands are 2-D; transposes are strides, never copies.
+import { dispatch, f32 } from '../gpu/dispatch.ts';
+import { Tensor, shapeStr } from '../graph/tensor.ts';
+import { activationCode } from './activation.ts';
+
+const MATMUL = { shader: 'matmul', inputs: 3, outputs: 1, overrides: { WG: 8 } };
+
+export interface MatmulOptions {
+  transposeA?: boolean;
+  transposeB?: boolean;
+  bias?: Tensor | null;
+  activation?: string;
+  alpha?: number;
+}
+
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  if (a.rank !== 2 || b.rank !== 2) {
+    throw new Error(`matmul: expects 2-D operands, got ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
+  }
+  const [ar, ac] = a.shape;
+  const [br, bc] = b.shape;
+  const [M, K] = opts.transposeA ? [ac, ar] : [ar, ac];
+  const [K2, N] = opts.transposeB ? [bc, br] : [br, bc];
+  if (K !== K2) {
+    throw new Error(
+      `matmul: inner sizes differ: ${shapeStr(a.shape)}${opts.transposeA ? 'ᵀ' : ''} x ${shapeStr(b.shape)}${opts.transposeB ? 'ᵀ' : ''}`,
+    );
+  }
+  const bias = opts.bias ?? null;
+  if (bias && bias.size !== N) throw new Error(`matmul: bias ${shapeStr(bias.shape)} does not match ${N} output columns`);
+  const [aRs, aCs] = opts.transposeA ? [1, ac] : [ac, 1];
+  const [bRs, bCs] = opts.transposeB ? [1, bc] : [bc, 1];
+  const c = Tensor.empty([M, N], 'matmul');
+  const act = activationCode(opts.activation ?? 'linear');
+  dispatch(
+    MATMUL,
+    [a, b, bias ?? b],
+    [c],
+    [M, N, K, aRs, aCs, bRs, bCs, bias ? 1 : 0, act, f32(opts.alpha ?? 0)],
+    [Math.ceil(N / 32), Math.ceil(M / 32), 1],
+    `matmul ${M}x${K}x${N}`,
+  );
+  return c;
+}

@@ -1,0 +1,35 @@
+import { describe, it, beforeAll } from 'vitest';
+import { testDevice, upload } from '../helpers/gpu.ts';
+import { randomArray } from '../helpers/random.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { matmul } from '../../src/kernels/matmul.ts';
+import { tidy } from '../../src/graph/scope.ts';
+
+function refMatmul(a: Float64Array, b: Float64Array, M: number, K: number, N: number, tA: boolean, tB: boolean, bias?: Float64Array, relu = false) {
+  const c = new Float64Array(M * N);
+  for (let m = 0; m < M; m++)
+    for (let n = 0; n < N; n++) {
+      let s = bias ? bias[n] : 0;
+      for (let k = 0; k < K; k++) s += (tA ? a[k * M + m] : a[m * K + k]) * (tB ? b[n * K + k] : b[k * N + n]);
+      c[m * N + n] = relu ? Math.max(0, s) : s;
+    }
+  return c;
+}
+
+describe('matmul', () => {
+  beforeAll(testDevice);
+  const cases: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [33, 17, 65], [64, 64, 64], [3, 129, 10]];
+  for (const [M, K, N] of cases)
+    for (const tA of [false, true])
+      for (const tB of [false, true])
+        it(`${M}x${K}x${N} tA=${tA} tB=${tB}`, async () => {
+          const a = randomArray(M * K, M * 7 + K);
+          const b = randomArray(K * N, N * 3 + 1);
+          const bias = randomArray(N, 99);
+          const relu = tA !== tB;
+          const ours = await tidy(() => matmul(upload(a, tA ? [K, M] : [M, K]), upload(b, tB ? [N, K] : [K, N]), {
+            transposeA: tA, transposeB: tB, bias: upload(bias, [N]), activation: relu ? 'relu' : 'linear',
+          })).data();
+          expectClose(ours, refMatmul(a, b, M, K, N, tA, tB, bias, relu), 1e-5, 'matmul');
+        });
+});

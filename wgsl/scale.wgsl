@@ -1,0 +1,13 @@
+// y = a * x + b, elementwise with scalar a and b.
+// inputs: x; outputs: y; params: n, a, b
+#include "index"
+struct Params { n: u32, a: f32, b: f32 }
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = linear_index(wid, nwg, lid);
+  if (i < p.n) { y[i] = p.a * x[i] + p.b; }
+}
