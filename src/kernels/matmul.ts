@@ -5,6 +5,18 @@ import { Tensor, shapeStr } from '../graph/tensor.ts';
 import { activationCode } from './activation.ts';
 
 const MATMUL = { shader: 'matmul', inputs: 3, outputs: 1, overrides: { WG: 8 } };
+const VEC4 = [0, 1, 2].map((MODE) => ({ shader: 'matmul_vec4', inputs: 3, outputs: 1, overrides: { WG: 8, MODE } }));
+
+/** Which vec4 mode fits (see wgsl/matmul_vec4.wgsl), or null for the scalar kernel. */
+function vec4Mode(M: number, N: number, K: number, tA: boolean, tB: boolean): number | null {
+  if (!tA && !tB && K % 4 === 0 && N % 4 === 0) return 0;
+  if (tA && !tB && M % 4 === 0 && N % 4 === 0) return 1;
+  if (!tA && tB && K % 4 === 0) return 2;
+  return null;
+}
+
+/** Forces the scalar kernel (tests compare both variants). */
+export const matmulVariants = { forceScalar: false };
 
 export interface MatmulOptions {
   transposeA?: boolean;
@@ -33,6 +45,12 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const [bRs, bCs] = opts.transposeB ? [1, bc] : [bc, 1];
   const c = Tensor.empty([M, N], 'matmul');
   const act = activationCode(opts.activation ?? 'linear');
+  const mode = matmulVariants.forceScalar ? null : vec4Mode(M, N, K, !!opts.transposeA, !!opts.transposeB);
+  if (mode !== null) {
+    dispatch(VEC4[mode], [a, b, bias ?? b], [c], [M, N, K, bias ? 1 : 0, act, f32(opts.alpha ?? 0)],
+      [Math.ceil(N / 32), Math.ceil(M / 32), 1], `matmul ${M}x${K}x${N} (vec4 mode ${mode})`);
+    return c;
+  }
   dispatch(
     MATMUL,
     [a, b, bias ?? b],

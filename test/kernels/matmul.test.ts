@@ -2,7 +2,7 @@ import { describe, it, beforeAll } from 'vitest';
 import { testDevice, upload } from '../helpers/gpu.ts';
 import { randomArray } from '../helpers/random.ts';
 import { expectClose } from '../helpers/compare.ts';
-import { matmul } from '../../src/kernels/matmul.ts';
+import { matmul, matmulVariants } from '../../src/kernels/matmul.ts';
 import { tidy } from '../../src/graph/scope.ts';
 
 function refMatmul(a: Float64Array, b: Float64Array, M: number, K: number, N: number, tA: boolean, tB: boolean, bias?: Float64Array, relu = false) {
@@ -18,11 +18,13 @@ function refMatmul(a: Float64Array, b: Float64Array, M: number, K: number, N: nu
 
 describe('matmul', () => {
   beforeAll(testDevice);
-  const cases: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [33, 17, 65], [64, 64, 64], [3, 129, 10]];
+  const cases: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [33, 17, 65], [64, 64, 64], [3, 129, 10], [12, 8, 20], [36, 44, 4], [7, 16, 9]];
+  for (const scalar of [false, true])
   for (const [M, K, N] of cases)
     for (const tA of [false, true])
       for (const tB of [false, true])
-        it(`${M}x${K}x${N} tA=${tA} tB=${tB}`, async () => {
+        it(`${M}x${K}x${N} tA=${tA} tB=${tB}${scalar ? ' scalar' : ''}`, async () => {
+          matmulVariants.forceScalar = scalar;
           const a = randomArray(M * K, M * 7 + K);
           const b = randomArray(K * N, N * 3 + 1);
           const bias = randomArray(N, 99);
