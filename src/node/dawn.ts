@@ -51,6 +51,15 @@ export function initNode(opts: NodeDeviceOptions = {}): Promise<Device> {
 }
 
 export async function createNodeDevice(opts: NodeDeviceOptions = {}): Promise<Device> {
+  const { adapter, backend } = await findNodeAdapter(opts);
+  return requestEngineDevice(adapter, backend);
+}
+
+/**
+ * The adapter the engine would run on, with its backend name. The bench hands the same choice
+ * to tfjs-backend-webgpu (through a navigator.gpu shim) so that both run on one adapter.
+ */
+export async function findNodeAdapter(opts: NodeDeviceOptions = {}): Promise<{ adapter: GPUAdapter; backend: string; compat: boolean }> {
   const backend = opts.backend ?? process.env.WGFT_BACKEND ?? null;
   const toggles = opts.toggles ?? process.env.WGFT_DAWN_TOGGLES ?? '';
   const tried: string[] = [];
@@ -68,7 +77,7 @@ export async function createNodeDevice(opts: NodeDeviceOptions = {}): Promise<De
     } catch (e) {
       tried.push(`${b ?? 'default'}: ${(e as Error).message}`);
     }
-    if (adapter) return requestEngineDevice(adapter, backendOf(adapter, b));
+    if (adapter) return { adapter, backend: backendOf(adapter, b), compat };
     tried.push(`${b ?? 'default'}: no adapter`);
   }
   throw new Error(

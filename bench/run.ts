@@ -1,0 +1,103 @@
+// npm run bench -- [--workload NAME...] [--framework NAME...]
+// Runs each framework in its own process on the same adapter, prints a table, writes
+// bench/results/<adapter-slug>-<date>.json and regenerates the table in bench/README.md.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { findNodeAdapter } from '../src/node/dawn.ts';
+import { FRAMEWORKS, WORKLOADS, findWorkload, type Row } from './workloads.ts';
+import { formatTable, regenerateReadme } from './report.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+// Debian's python3-torch lives in the system Python, which a pyenv shim on PATH may hide.
+const PYTHON = process.env.WGFT_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+
+function runnerCommand(framework: string, workloads: string[]): [string, string[]] {
+  const list = ['--workloads', workloads.join(',')];
+  switch (framework) {
+    case 'webgpu-finetune':
+      return [process.execPath, ['--import', 'tsx', join(here, 'frameworks/ours.ts'), ...list]];
+    case 'tfjs-webgpu':
+      return [process.execPath, ['--import', 'tsx', join(here, 'frameworks/tfjs.ts'), '--backend', 'webgpu', ...list]];
+    case 'tfjs-wasm':
+      return [process.execPath, ['--import', 'tsx', join(here, 'frameworks/tfjs.ts'), '--backend', 'wasm', ...list]];
+    case 'torch-cpu':
+      return [PYTHON, [join(here, 'frameworks/torch_bench.py'), '--device', 'cpu', ...list]];
+    case 'torch-cuda':
+      return [PYTHON, [join(here, 'frameworks/torch_bench.py'), '--device', 'cuda', ...list]];
+    default:
+      throw new Error(`unknown framework '${framework}'; known: ${FRAMEWORKS.join(', ')}`);
+  }
+}
+
+function runFramework(framework: string, workloads: string[]): Promise<Row[]> {
+  const [cmd, args] = runnerCommand(framework, workloads);
+  return new Promise((resolve) => {
+    const rows: Row[] = [];
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    let buf = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (line.startsWith('ROW ')) {
+          const row = JSON.parse(line.slice(4)) as Row;
+          rows.push(row);
+          console.log(`  ${row.framework.padEnd(16)} ${row.workload.padEnd(40)} ${row.median_ms === null ? row.note : `${row.median_ms} ms`}`);
+        }
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', (e) => {
+      resolve(workloads.map((w) => ({ workload: w, framework, median_ms: null, throughput: null, unit: '', gflops: null, peak_bytes: null, note: `not run: ${e.message}` })));
+    });
+    child.on('close', (code) => {
+      const seen = new Set(rows.map((r) => r.workload));
+      const why = code === 0 ? 'no result' : `runner exited ${code}: ${err.split('\n').filter((l) => l && !l.startsWith('Warning') && !l.includes('BackendVk') && !l.includes('artificially')).slice(-2).join(' ')}`;
+      for (const w of workloads) if (!seen.has(w)) rows.push({ workload: w, framework, median_ms: null, throughput: null, unit: '', gflops: null, peak_bytes: null, note: why });
+      resolve(rows);
+    });
+  });
+}
+
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'adapter';
+
+export async function runBench(argv: string[]): Promise<void> {
+  const opts = new Command('bench')
+    .option('--workload <names...>', 'workloads to run (default: all that fit the adapter)')
+    .option('--framework <names...>', `frameworks (default: ${FRAMEWORKS.join(', ')})`)
+    .parse(argv, { from: 'user' })
+    .opts<{ workload?: string[]; framework?: string[] }>();
+  const { adapter, backend, compat } = await findNodeAdapter();
+  const info = adapter.info;
+  const realGpu = !compat && !/swiftshader|llvmpipe|software/i.test(`${info.description} ${info.architecture} ${info.vendor}`);
+  const wanted = (opts.workload ?? WORKLOADS.map((w) => w.name)).map(findWorkload);
+  const run = wanted.filter((w) => realGpu || !w.needsGpu);
+  const skippedSizes = wanted.filter((w) => !run.includes(w)).map((w) => w.name);
+  if (skippedSizes.length) console.log(`skipped on this adapter (real GPU only): ${skippedSizes.join(', ')}`);
+  const frameworks = opts.framework ?? [...FRAMEWORKS];
+  const rows: Row[] = [];
+  for (const fw of frameworks) {
+    console.log(`${fw}:`);
+    rows.push(...(await runFramework(fw, run.map((w) => w.name))));
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const adapterDesc = { vendor: info.vendor, architecture: info.architecture, description: info.description, backend };
+  const name = slug(`${info.description || info.vendor} ${backend}`);
+  const result = { adapter: adapterDesc, date, rows };
+  mkdirSync(join(here, 'results'), { recursive: true });
+  const file = join(here, 'results', `${name}-${date}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  console.log(`\n${formatTable(result)}\nwrote ${file}`);
+  if (existsSync(join(here, 'README.md'))) regenerateReadme(join(here, 'README.md'), join(here, 'results'));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await runBench(process.argv.slice(2));
+  process.exit(0);
+}
