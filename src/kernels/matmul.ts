@@ -5,6 +5,8 @@ import { Tensor, shapeStr } from '../graph/tensor.ts';
 import { activationCode } from './activation.ts';
 
 const MATMUL = { shader: 'matmul', inputs: 3, outputs: 1, overrides: { WG: 8 } };
+// The NN case, the dense layer's forward, uses larger register blocks (8x8 per thread).
+export const TILED = { shader: 'matmul_tiled', inputs: 3, outputs: 1, overrides: { WG: 8, TM: 8, TN: 2 } };
 const VEC4 = [0, 1, 2].map((MODE) => ({ shader: 'matmul_vec4', inputs: 3, outputs: 1, overrides: { WG: 8, MODE } }));
 
 /** Which vec4 mode fits (see wgsl/matmul_vec4.wgsl), or null for the scalar kernel. */
@@ -46,6 +48,12 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const c = Tensor.empty([M, N], 'matmul');
   const act = activationCode(opts.activation ?? 'linear');
   const mode = matmulVariants.forceScalar ? null : vec4Mode(M, N, K, !!opts.transposeA, !!opts.transposeB);
+  if (mode === 0) {
+    const { WG, TM, TN } = TILED.overrides;
+    dispatch(TILED, [a, b, bias ?? b], [c], [M, N, K, bias ? 1 : 0, act, f32(opts.alpha ?? 0)],
+      [Math.ceil(N / 4 / TN / WG), Math.ceil(M / TM / WG), 1], `matmul ${M}x${K}x${N} (tiled ${TM}x${4 * TN})`);
+    return c;
+  }
   if (mode !== null) {
     dispatch(VEC4[mode], [a, b, bias ?? b], [c], [M, N, K, bias ? 1 : 0, act, f32(opts.alpha ?? 0)],
       [Math.ceil(N / 32), Math.ceil(M / 32), 1], `matmul ${M}x${K}x${N} (vec4 mode ${mode})`);
