@@ -1,0 +1,48 @@
+// The model zoo: architectures built in code with keras.applications 2.2.4's layer names, by the
+// ids CONTRACTS uses (vgg16, vgg19, inception_v3, resnet50, mobilenet, mobilenet_v2).
+import type { Model } from '../graph/model.ts';
+import type { ZooOptions } from './common.ts';
+import { VGG16, VGG19 } from './vgg.ts';
+import { ResNet50 } from './resnet50.ts';
+import { InceptionV3 } from './inception-v3.ts';
+import { MobileNet } from './mobilenet.ts';
+import { MobileNetV2 } from './mobilenet-v2.ts';
+
+export type { ZooOptions } from './common.ts';
+export { VGG16, VGG19, ResNet50, InceptionV3, MobileNet, MobileNetV2 };
+export { imagenetWeightFile, type WeightFile } from './weights.ts';
+
+export type PreprocessMode = 'inception' | 'tf' | 'caffe' | 'vgg' | 'torch' | 'none';
+
+export interface ZooEntry {
+  id: string;
+  build: (opts?: ZooOptions) => Model;
+  /** Input size with the top. */
+  defaultSize: number;
+  /** The preprocessing keras.applications applies (preprocess_input). */
+  preprocess: PreprocessMode;
+  /** Name of the last layer before the top: what `--cut` keeps by default. */
+  lastBackboneLayer: string;
+}
+
+export const ZOO: Record<string, ZooEntry> = {
+  vgg16: { id: 'vgg16', build: VGG16, defaultSize: 224, preprocess: 'caffe', lastBackboneLayer: 'block5_pool' },
+  vgg19: { id: 'vgg19', build: VGG19, defaultSize: 224, preprocess: 'caffe', lastBackboneLayer: 'block5_pool' },
+  resnet50: { id: 'resnet50', build: ResNet50, defaultSize: 224, preprocess: 'caffe', lastBackboneLayer: 'activation_49' },
+  inception_v3: { id: 'inception_v3', build: InceptionV3, defaultSize: 299, preprocess: 'inception', lastBackboneLayer: 'mixed10' },
+  mobilenet: { id: 'mobilenet', build: MobileNet, defaultSize: 224, preprocess: 'inception', lastBackboneLayer: 'conv_pw_13_relu' },
+  mobilenet_v2: { id: 'mobilenet_v2', build: MobileNetV2, defaultSize: 224, preprocess: 'inception', lastBackboneLayer: 'out_relu' },
+};
+
+export const ZOO_IDS = Object.keys(ZOO);
+
+export function zooEntry(id: string): ZooEntry {
+  const e = ZOO[id.toLowerCase()];
+  if (!e) throw new Error(`unknown zoo model '${id}': choose one of ${ZOO_IDS.join(', ')}`);
+  return e;
+}
+
+/** Builds a zoo architecture by id (random weights; see src/node/keras-weights.ts for 'imagenet'). */
+export function buildZoo(id: string, opts: ZooOptions = {}): Model {
+  return zooEntry(id).build(opts);
+}
