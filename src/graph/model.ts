@@ -111,7 +111,7 @@ export class Model extends Layer {
   }
 
   protected kerasConfig(): KerasConfig {
-    // Written by the H5 saver (src/loaders/keras-config.ts), which walks `layers` and the graph.
+    // Written by the H5 saver (src/loaders/keras/save.ts), which walks `layers` and the graph.
     return {};
   }
 
