@@ -7,6 +7,7 @@ import { ResNet50 } from './resnet50.ts';
 import { InceptionV3 } from './inception-v3.ts';
 import { MobileNet } from './mobilenet.ts';
 import { MobileNetV2 } from './mobilenet-v2.ts';
+import { GLUON_ZOO } from './gluon-resnet.ts';
 
 export type { ZooOptions } from './common.ts';
 export { VGG16, VGG19, ResNet50, InceptionV3, MobileNet, MobileNetV2 };
@@ -32,6 +33,8 @@ export const ZOO: Record<string, ZooEntry> = {
   inception_v3: { id: 'inception_v3', build: InceptionV3, defaultSize: 299, preprocess: 'inception', lastBackboneLayer: 'mixed10' },
   mobilenet: { id: 'mobilenet', build: MobileNet, defaultSize: 224, preprocess: 'inception', lastBackboneLayer: 'conv_pw_13_relu' },
   mobilenet_v2: { id: 'mobilenet_v2', build: MobileNetV2, defaultSize: 224, preprocess: 'inception', lastBackboneLayer: 'out_relu' },
+  // Gluon's ResNets (resnet18_v1 ... resnet50_v2), with Gluon's structural names.
+  ...GLUON_ZOO,
 };
 
 export const ZOO_IDS = Object.keys(ZOO);
