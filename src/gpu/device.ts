@@ -138,7 +138,8 @@ export class Device {
       this.bindGroups.set(key, group);
     }
     if (!this.pass) {
-      this.encoder = this.gpu.createCommandEncoder();
+      // Keep the open encoder: copies recorded since the last pass must stay in order.
+      if (!this.encoder) this.encoder = this.gpu.createCommandEncoder();
       this.pass = this.encoder.beginComputePass();
     }
     this.pass.setPipeline(kernel.pipeline);
