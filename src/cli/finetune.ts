@@ -1,0 +1,224 @@
+// wgft finetune: load or build a backbone, cut it, freeze a prefix, add a head, train with the
+// bottleneck cache where valid, then write model.h5, history.json/.csv, curves (SVG, PNG) and a
+// resumable checkpoint into --out. `--json` prints one object per epoch (CONTRACTS).
+import { Command, Option } from 'commander';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { initNode } from '../node/dawn.ts';
+import { fileLines, loadState, saveState, stopOnSigint, writeHistory } from '../node/checkpoint.ts';
+import { writePlots } from '../node/plots.ts';
+import { compile, type DataSource, type Trainer, balancedClassWeight, targetClasses } from '../train/fit.ts';
+import { freeze, applyLrMult, unfreezeFrom } from '../train/freeze.ts';
+import { addHead } from '../train/head.ts';
+import { CSVLogger, EarlyStopping, JsonLinesLogger, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau, scheduleFrom } from '../train/callbacks/index.ts';
+import type { Callback } from '../train/callbacks/callback.ts';
+import { ProgressCallback } from './progress.ts';
+import { deviceLine, loadBackbone, loadData, makeLoss, makeMetrics, makeOptimizer, saveModel } from './train-setup.ts';
+
+export interface FinetuneOptions {
+  model: string;
+  weights?: string;
+  data: string;
+  cut?: string;
+  noTop?: boolean;
+  head: string;
+  freeze: string;
+  inputShape?: string;
+  preprocess?: string;
+  optimizer: string;
+  lr: string;
+  momentum?: string;
+  lrMult: string[];
+  lrSchedule?: string;
+  epochs: string;
+  batchSize: string;
+  validationSplit: string;
+  seed: string;
+  loss?: string;
+  metrics?: string;
+  classWeight?: string;
+  cache: boolean;
+  resume?: boolean;
+  earlyStopping?: string;
+  reduceLr?: string;
+  saveBest?: string | boolean;
+  fineTuneFrom?: string;
+  fineTuneEpochs?: string;
+  fineTuneLr?: string;
+  limit?: string;
+  json?: boolean;
+  out: string;
+  plots: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function finetuneCommand(): Command {
+  return new Command('finetune')
+    .description('fine-tune a pretrained model (file or zoo id) on an image folder or Fashion-MNIST')
+    .requiredOption('--model <file|zoo-id>', 'Keras .h5/.keras, tfjs model.json, or a zoo id (vgg16, mobilenet, ...)')
+    .option('--weights <imagenet|file>', 'weights for a zoo model (imagenet, or a Keras weights .h5)')
+    .requiredOption('--data <dir|fashion-mnist>', 'image folder (one subfolder per class) or fashion-mnist')
+    .option('--cut <layer>', 'keep the model up to and including LAYER (a zoo id is cut at its top by default)')
+    .option('--no-top', 'for a file: cut before its last layer (same as --cut with the layer before it)')
+    .option('--head <spec>', 'head on top of the cut: gap|gmp|flatten, dense:UNITS[:ACT], dropout:RATE, bn, act:NAME', 'gap,dense:CLASSES:softmax')
+    .option('--freeze <N|LAYER|all|none>', "freeze backbone.layers[:N] (InputLayer = 0), up to LAYER, or all of it", 'all')
+    .option('--input-shape <H,W,C>', 'rebuild a fully convolutional backbone at this input size')
+    .option('--preprocess <mode>', 'inception|tf|caffe|vgg|torch|none (default: the model’s)')
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd', 'rmsprop']).default('adam'))
+    .option('--lr <rate>', 'learning rate', '1e-3')
+    .option('--momentum <m>', 'SGD momentum (or RMSprop momentum)')
+    .option('--lr-mult <pattern=factor>', 'learning-rate multiplier for layers/weights matching a glob or substring (repeatable)', collect, [])
+    .option('--lr-schedule <spec>', 'step:FACTOR:EVERY | exp:GAMMA | cosine:EPOCHS[:MIN] | constant')
+    .option('--epochs <n>', 'epochs', '5')
+    .option('--batch-size <n>', 'batch size', '64')
+    .option('--validation-split <f>', 'fraction held out for validation', '0.2')
+    .option('--seed <n>', 'seed for shuffling, splitting and new weights', '0')
+    .option('--loss <name>', 'loss (default: categorical_crossentropy for softmax heads, binary_crossentropy for 1-unit sigmoid, mse otherwise)')
+    .option('--metrics <list>', 'comma-separated metrics (default accuracy, or mse for regression)')
+    .option('--class-weight <balanced|w0,w1,...>', 'per-class loss weights')
+    .option('--no-cache', 'recompute the frozen prefix every epoch (no bottleneck cache)')
+    .option('--resume', 'continue from --out/checkpoint.wgft (weights, optimizer state, epoch)')
+    .option('--early-stopping <patience>', 'EarlyStopping on val_loss with restore_best_weights')
+    .option('--reduce-lr <patience>', 'ReduceLROnPlateau on val_loss (factor 0.1)')
+    .option('--save-best [monitor]', 'ModelCheckpoint(save_best_only): write best.h5 whenever MONITOR improves (default val_loss)')
+    .option('--fine-tune-from <layer|N>', 'second phase: unfreeze the backbone from this layer on')
+    .option('--fine-tune-epochs <n>', 'epochs of the second phase', '0')
+    .option('--fine-tune-lr <rate>', 'learning rate of the second phase (default lr/10)')
+    .option('--limit <n>', 'use at most N training samples (quick runs)')
+    .option('--json', 'print one JSON object per epoch')
+    .option('--out <dir>', 'output folder', 'finetune-out')
+    .option('--no-plots', 'do not render loss/accuracy curves')
+    .action(async (o: FinetuneOptions) => {
+      await finetune(o);
+    });
+}
+
+export async function finetune(o: FinetuneOptions, log: (s: string) => void = (s) => console.log(s)): Promise<Trainer> {
+  const info = (s: string) => (o.json ? console.error(s) : log(s));
+  const device = await initNode();
+  info(`device: ${deviceLine(device)}`);
+  const seed = Number(o.seed ?? 0);
+  const { backbone, preprocess, inputShape } = await loadBackbone(o, seed);
+  const data = await loadData(o.data, {
+    inputShape,
+    preprocess: (o.preprocess ?? preprocess) as string,
+    validationSplit: Number(o.validationSplit ?? 0.2),
+    seed,
+    limit: o.limit ? Number(o.limit) : undefined,
+  });
+  const classes = data.classNames.length;
+  const nFrozen = freeze(backbone, o.freeze ?? 'all');
+  const spec = (o.head ?? 'gap,dense:CLASSES:softmax').replace(/CLASSES/g, String(classes));
+  const { model, head } = addHead(backbone, spec, 'finetuned');
+  const outUnits = model.outputShape[model.outputShape.length - 1];
+  const lastAct = String((head.at(-1)?.getConfig() as { activation?: string }).activation ?? 'linear');
+  const regression = data.regression;
+  const lossName = o.loss ?? (regression ? 'mse' : outUnits === 1 && lastAct === 'sigmoid' ? 'binary_crossentropy' : 'categorical_crossentropy');
+  const oneHot = !regression && /^categorical|^kl/.test(lossName) && outUnits > 1 ? outUnits : 0;
+  const train = data.train(oneHot);
+  const val = data.validation?.(oneHot) ?? null;
+  const optimizer = await makeOptimizer(o.optimizer ?? 'adam', Number(o.lr ?? 1e-3), o.momentum ? Number(o.momentum) : undefined);
+  if (o.lrMult?.length) applyLrMult(model, optimizer, o.lrMult);
+  const metricNames = (o.metrics ?? (regression ? 'mse' : 'accuracy')).split(',').filter(Boolean);
+  const trainer = compile(model, { optimizer, loss: await makeLoss(lossName), metrics: await makeMetrics(metricNames, lossName, outUnits) });
+  info(
+    `model: ${model.layers.length} layers, ${model.countParams()} parameters (${model.trainableWeights.reduce((s, v) => s + v.size, 0)} trainable); ` +
+      `frozen backbone layers: ${nFrozen}/${backbone.layers.length}; head: ${spec}; data: ${train.size} train, ${val?.size ?? 0} validation, ${classes} classes`,
+  );
+
+  mkdirSync(o.out, { recursive: true });
+  const ckptPath = `${o.out}/checkpoint.wgft`;
+  let initialEpoch = 0;
+  if (o.resume) {
+    if (!existsSync(ckptPath)) throw new Error(`--resume: ${ckptPath} does not exist (run without --resume first)`);
+    const state = loadState(ckptPath);
+    trainer.setState(state);
+    initialEpoch = state.epoch;
+    info(`resuming after epoch ${initialEpoch} from ${ckptPath}`);
+  }
+  const epochs = Number(o.epochs ?? 5);
+  const batchSize = Number(o.batchSize ?? 64);
+  let classWeight: number[] | undefined;
+  if (o.classWeight === 'balanced') classWeight = balancedClassWeight(targetClasses((await train.get(range(train.size))).y, train.yShape.reduce((a, b) => a * b, 1)));
+  else if (o.classWeight) classWeight = o.classWeight.split(',').map(Number);
+
+  const callbacks = (phase: string, phaseEpochs: number, base: number): Callback[] => {
+    const cbs: Callback[] = [
+      new ModelCheckpoint({ filepath: ckptPath, monitor: 'loss', save: async (t, _e, _l, path) => saveState(path, await t.getState()) }),
+      new CSVLogger(fileLines(`${o.out}/log.csv`, initialEpoch > 0 || phase !== ''), ',', initialEpoch > 0 || phase !== ''),
+      new JsonLinesLogger(fileLines(`${o.out}/log.jsonl`, initialEpoch > 0 || phase !== '')),
+    ];
+    if (o.lrSchedule) cbs.push(new LearningRateScheduler(scheduleFrom(o.lrSchedule, base)));
+    if (o.earlyStopping && val) cbs.push(new EarlyStopping({ monitor: 'val_loss', patience: Number(o.earlyStopping), restore_best_weights: true }));
+    if (o.saveBest) {
+      const monitor = typeof o.saveBest === 'string' ? o.saveBest : val ? 'val_loss' : 'loss';
+      cbs.push(new ModelCheckpoint({ filepath: `${o.out}/best.h5`, monitor, save_best_only: true, save: async (t, _e, _l, path) => void (await saveModel(t.model, path)) }));
+    }
+    if (o.reduceLr && val) cbs.push(new ReduceLROnPlateau({ monitor: 'val_loss', patience: Number(o.reduceLr), factor: 0.1 }));
+    cbs.push(new ProgressCallback({ json: !!o.json, epochs: phaseEpochs, samples: train.size, batchSize, phase, write: o.json ? undefined : log }));
+    return cbs;
+  };
+  const unhook = stopOnSigint(trainer);
+  try {
+    await trainer.fit(train, {
+      epochs,
+      batchSize,
+      validationData: val ?? undefined,
+      seed,
+      classWeight,
+      initialEpoch,
+      cache: o.cache !== false,
+      progressEvery: o.json ? 0 : 5,
+      callbacks: callbacks('', epochs, Number(o.lr ?? 1e-3)),
+    });
+    reportCache(trainer, info);
+    const ftEpochs = Number(o.fineTuneEpochs ?? 0);
+    if (o.fineTuneFrom && ftEpochs > 0 && !trainer.wasAborted) {
+      const n = unfreezeFrom(backbone, o.fineTuneFrom);
+      const lr = o.fineTuneLr ? Number(o.fineTuneLr) : Number(o.lr ?? 1e-3) / 10;
+      optimizer.learningRate = lr;
+      info(`phase 2: unfroze ${n} backbone layers from ${o.fineTuneFrom}; lr ${lr}`);
+      await trainer.fit(train, {
+        epochs: epochs + ftEpochs,
+        initialEpoch: Math.max(epochs, trainer.history.epoch.length),
+        batchSize,
+        validationData: val ?? undefined,
+        seed,
+        classWeight,
+        cache: o.cache !== false,
+        progressEvery: o.json ? 0 : 5,
+        callbacks: callbacks('fine-tune', epochs + ftEpochs, lr),
+      });
+    }
+  } finally {
+    unhook();
+  }
+  if (trainer.wasAborted) {
+    info(`stopped; resume with --resume (checkpoint: ${ckptPath})`);
+    return trainer;
+  }
+  writeHistory(o.out, trainer.history);
+  writeFileSync(`${o.out}/classes.json`, JSON.stringify(data.classNames) + '\n');
+  const saved = await saveModel(model, `${o.out}/model.h5`, data.classNames);
+  info(saved ? `saved ${o.out}/model.h5` : 'model.h5 not written: the Keras H5 saver is not available in this build');
+  if (o.plots !== false) {
+    const files = await writePlots(o.out, trainer.history);
+    info(`plots: ${files.join(', ')}`);
+  }
+  return trainer;
+}
+
+function reportCache(t: Trainer, info: (s: string) => void): void {
+  const s = t.epochStats;
+  const fill = s.find((e) => e.cache === 'fill');
+  const cached = s.filter((e) => e.cache === 'gpu' || e.cache === 'host');
+  if (fill && cached.length) {
+    const avg = cached.reduce((a, e) => a + e.samplesPerSecond, 0) / cached.length;
+    info(`bottleneck cache (${cached[0].cache}): ${fill.samplesPerSecond.toFixed(0)} -> ${avg.toFixed(0)} samples/s after the first epoch (x${(avg / fill.samplesPerSecond).toFixed(1)})`);
+  } else if (t.split && !t.split.deterministic) {
+    info('bottleneck cache off: the frozen prefix has random layers (dropout/augmentation)');
+  }
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+export type { DataSource };
