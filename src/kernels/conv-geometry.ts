@@ -1,0 +1,114 @@
+// Convolution geometry shared by the conv kernels: output sizes and TensorFlow's padding rule,
+// the params block of wgsl/include/conv.wgsl, and the grid for pixel-tiled kernels.
+import type { Device } from '../gpu/device.ts';
+import { f32, type Param } from '../gpu/dispatch.ts';
+import { shapeStr, type Shape } from '../graph/tensor.ts';
+
+export type Padding = 'same' | 'valid';
+export type Pair = number | readonly [number, number];
+
+export interface ConvOptions {
+  strides?: Pair;
+  padding?: Padding;
+  dilation?: Pair;
+}
+
+/** A forward conv x [N,H,W,C] -> y [N,OH,OW,O] with a KHxKW window. */
+export interface ConvGeometry {
+  N: number; H: number; W: number; C: number;
+  OH: number; OW: number; O: number;
+  KH: number; KW: number; SH: number; SW: number; DH: number; DW: number;
+  /** Padding before the first row / column; the extra odd pixel goes at bottom/right as in TF. */
+  PT: number; PL: number;
+}
+
+export const pair = (v: Pair | undefined, dflt = 1): [number, number] =>
+  v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
+
+/** Output length and leading pad along one axis (TF: same = ceil(n / s), pad split floor/ceil). */
+function axis(n: number, k: number, s: number, d: number, padding: Padding): [number, number] {
+  const eff = (k - 1) * d + 1;
+  if (padding === 'valid') return [Math.floor((n - eff) / s) + 1, 0];
+  const out = Math.ceil(n / s);
+  return [out, Math.floor(Math.max((out - 1) * s + eff - n, 0) / 2)];
+}
+
+export function convGeometry(op: string, x: Shape, KH: number, KW: number, O: number, opts: ConvOptions = {}): ConvGeometry {
+  if (x.length !== 4) throw new Error(`${op}: expects an NHWC input [batch, height, width, channels], got ${shapeStr(x)}`);
+  const padding = opts.padding ?? 'valid';
+  if (padding !== 'same' && padding !== 'valid') throw new Error(`${op}: padding '${padding}' is not supported (same, valid)`);
+  const [SH, SW] = pair(opts.strides);
+  const [DH, DW] = pair(opts.dilation);
+  for (const v of [KH, KW, O, SH, SW, DH, DW]) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${op}: kernel ${KH}x${KW}x${O}, strides ${SH},${SW} and dilation ${DH},${DW} must be positive integers`);
+  }
+  const [N, H, W, C] = x;
+  const [OH, PT] = axis(H, KH, SH, DH, padding);
+  const [OW, PL] = axis(W, KW, SW, DW, padding);
+  if (OH < 1 || OW < 1) {
+    throw new Error(`${op}: input ${shapeStr(x)} is smaller than the ${KH}x${KW} kernel (dilation ${DH},${DW}) with '${padding}' padding`);
+  }
+  return { N, H, W, C, OH, OW, O, KH, KW, SH, SW, DH, DW, PT, PL };
+}
+
+/** The Params struct of wgsl/include/conv.wgsl. */
+export function convParams(g: ConvGeometry, extra: { bias?: boolean; act?: number; alpha?: number; splits?: number; chunk?: number; mult?: number } = {}): Param[] {
+  return [
+    g.N, g.H, g.W, g.C, g.OH, g.OW, g.O, g.KH, g.KW, g.SH, g.SW, g.DH, g.DW, g.PT, g.PL,
+    extra.bias ? 1 : 0, extra.act ?? 0, f32(extra.alpha ?? 0), extra.splits ?? 1, extra.chunk ?? 0, extra.mult ?? 1,
+  ];
+}
+
+/**
+ * Register tiling of the pixel-tiled kernels (conv2d, conv2d_dgrad, depthwise, depthwise_dgrad),
+ * as WGSL override constants: PX pixels x 4 channels per thread, WGX x WGY threads per workgroup.
+ * Every variant here is tested against the reference; an autotuner may pick among them.
+ */
+export interface ConvTile { PX: number; WGX: number; WGY: number }
+export const CONV_TILES: readonly ConvTile[] = [
+  { PX: 8, WGX: 8, WGY: 8 },
+  { PX: 8, WGX: 4, WGY: 16 },
+  { PX: 4, WGX: 4, WGY: 16 },
+  { PX: 2, WGX: 8, WGY: 8 },
+  { PX: 1, WGX: 4, WGY: 16 },
+];
+/** PX is at most 8: the kernels' per-pixel register arrays have 8 slots. */
+export const MAX_PX = 8;
+export const DEFAULT_TILE = CONV_TILES[0];
+
+/**
+ * The tile when the caller names none. On llvmpipe 8 pixels per thread measured 1.5-2x faster
+ * than 4, and 4 threads along channels beat 8 when there are fewer than 8 channel quads (a
+ * single-thread column was 3-5x slower still, despite no idle threads).
+ */
+export function autoTile(channels: number): ConvTile {
+  return Math.ceil(channels / 4) < DEFAULT_TILE.WGX ? CONV_TILES[1] : DEFAULT_TILE;
+}
+
+/** Grid for `channels` (4 per thread) x `pixels` (PX per thread), splitting pixel groups over y and z. */
+export function pixelGrid(device: Device, tile: ConvTile, channels: number, pixels: number): [number, number, number] {
+  if (!(tile.PX >= 1 && tile.PX <= MAX_PX)) throw new Error(`conv tile: PX ${tile.PX} must be 1..${MAX_PX}`);
+  const gx = Math.ceil(Math.ceil(channels / 4) / tile.WGX);
+  const gy = Math.ceil(Math.ceil(pixels / tile.PX) / tile.WGY);
+  const max = device.limits.maxComputeWorkgroupsPerDimension;
+  const z = Math.ceil(gy / max);
+  return [gx, Math.ceil(gy / z), z];
+}
+
+/** Split-K for filter gradients: enough chunks to fill the device, each at least 64 pixels. */
+export function splitK(device: Device, threads: number, K: number): { splits: number; chunk: number } {
+  const wanted = Math.ceil(16384 / Math.max(threads, 1));
+  let splits = Math.max(1, Math.min(wanted, Math.floor(K / 64), device.limits.maxComputeWorkgroupsPerDimension));
+  const chunk = Math.ceil(K / splits);
+  splits = Math.ceil(K / chunk);
+  return { splits, chunk };
+}
+
+/**
+ * Pixel count to pass to pixelGrid for the dgrad kernels, whose groups of PX input pixels share a
+ * row and a column residue modulo the stride: SW residues x ceil(ceil(W / SW) / PX) groups per row.
+ */
+export function dgradPixels(g: ConvGeometry, tile: ConvTile): number {
+  const perRow = g.SW * Math.ceil(Math.ceil(g.W / g.SW) / tile.PX);
+  return g.N * g.H * perRow * tile.PX;
+}

@@ -1,0 +1,242 @@
+// Conv2D forward against a float64 reference over every kernel size, stride, padding and dilation
+// the issue lists; every tiling variant; dgrad and wgrad against finite differences.
+import { describe, it, beforeAll, expect } from 'vitest';
+import { testDevice, upload } from '../helpers/gpu.ts';
+import { randomArray } from '../helpers/random.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { numericGrad } from '../helpers/gradcheck.ts';
+import { refConv, refGeometry, type Geo } from '../helpers/conv-ref.ts';
+import { conv2d as conv2dKernel, conv2dDgrad, conv2dForward, conv2dWgrad, WGRAD_FQ } from '../../src/kernels/conv2d.ts';
+import { CONV_TILES, convGeometry } from '../../src/kernels/conv-geometry.ts';
+import { conv2d } from '../../src/graph/ops/conv.ts';
+import { backward } from '../../src/graph/tape.ts';
+import { tidy } from '../../src/graph/scope.ts';
+import { mul } from '../../src/graph/ops/arith.ts';
+import { sum } from '../../src/graph/ops/reduce.ts';
+import { Variable } from '../../src/graph/tensor.ts';
+
+type P = [number, number];
+const KERNELS: P[] = [[1, 1], [3, 3], [5, 5], [7, 7], [1, 7], [7, 1], [1, 3], [3, 1], [11, 11]];
+const STRIDES: P[] = [[1, 1], [2, 2], [2, 1]];
+const DILATIONS: P[] = [[1, 1], [2, 2]];
+
+/** Input size: the dilated kernel plus a few odd pixels, so valid padding leaves several outputs. */
+const inSize = (k: number, d: number, extra: number) => (k - 1) * d + 1 + extra;
+
+describe('conv2d forward vs float64 reference', () => {
+  beforeAll(testDevice);
+  let seed = 1;
+  for (const [KH, KW] of KERNELS)
+    for (const s of STRIDES)
+      for (const d of DILATIONS)
+        for (const padding of ['same', 'valid'])
+          it(`${KH}x${KW} strides ${s} dilation ${d} ${padding}`, async () => {
+            const k = seed++;
+            const N = k % 2 ? 1 : 3;
+            const [C, O] = k % 3 ? [3, 5] : [6, 7];
+            const shape = [N, inSize(KH, d[0], 4 + (k % 3)), inSize(KW, d[1], 3 + (k % 2) * 2), C];
+            const g = refGeometry(shape, KH, KW, O, s, d, padding);
+            const x = randomArray(N * shape[1] * shape[2] * C, k);
+            const w = randomArray(KH * KW * C * O, k + 1000);
+            const b = randomArray(O, k + 2000);
+            const act = k % 2 ? 'relu' : 'linear';
+            const ours = await tidy(() =>
+              conv2dKernel(upload(x, shape), upload(w, [KH, KW, C, O]), { strides: s, dilation: d, padding: padding as 'same', bias: upload(b, [O]), activation: act }),
+            ).data();
+            expectClose(ours, refConv(x, w, g, b, act), 1e-5, 'conv2d');
+          });
+
+  it('output geometry follows TensorFlow (asymmetric same padding)', () => {
+    const g = convGeometry('t', [1, 8, 7, 1], 3, 2, 1, { strides: 2, padding: 'same' });
+    // H: out 4, total pad (4-1)*2+3-8 = 1 -> top 0; W: out 4, total (4-1)*2+2-7 = 1 -> left 0.
+    expect([g.OH, g.OW, g.PT, g.PL]).toEqual([4, 4, 0, 0]);
+    const g2 = convGeometry('t', [1, 9, 9, 1], 5, 5, 1, { strides: 1, padding: 'same' });
+    expect([g2.OH, g2.PT]).toEqual([9, 2]);
+    const g3 = convGeometry('t', [1, 9, 10, 1], 3, 3, 1, { padding: 'valid', dilation: 2, strides: 2 });
+    expect([g3.OH, g3.OW]).toEqual([3, 3]);
+  });
+
+  it('bad shapes give errors naming the op and the shapes', () => {
+    const x = upload(randomArray(2 * 5 * 5 * 3, 1), [2, 5, 5, 3]);
+    expect(() => conv2dKernel(x, upload(randomArray(3 * 3 * 4 * 2, 2), [3, 3, 4, 2]))).toThrow(/conv2d: input \[2,5,5,3\] has 3 channels.*\[3,3,4,2\]/);
+    expect(() => conv2dKernel(x, upload(randomArray(7 * 7 * 3 * 2, 2), [7, 7, 3, 2]))).toThrow(/smaller than the 7x7 kernel/);
+    expect(() => conv2dKernel(x.reshape([50, 3]), upload(randomArray(18, 2), [1, 1, 3, 6]))).toThrow(/NHWC/);
+  });
+});
+
+describe('conv2d tiling and vec4 variants', () => {
+  beforeAll(testDevice);
+  // C, O = 5, 7 runs the scalar kernels; 8, 4 the vec4 ones (channels and filters in quads).
+  for (const [C, O] of [[5, 7], [8, 4]])
+    for (const [i, tile] of CONV_TILES.entries())
+      it(`C=${C} O=${O} variant ${i} PX=${tile.PX} WG=${tile.WGX}x${tile.WGY}: forward, dgrad, wgrad`, async () => {
+        const shape = [2, 9, 11, C];
+        const [KH, KW] = [3, 3];
+        const g = convGeometry('t', shape, KH, KW, O, { strides: [2, 1], padding: 'same' });
+        const rg = refGeometry(shape, KH, KW, O, [2, 1], [1, 1], 'same');
+        const x = randomArray(2 * 9 * 11 * C, 50 + i), w = randomArray(KH * KW * C * O, 60 + i), dy = randomArray(2 * g.OH * g.OW * O, 70 + i);
+        const [y, dx, dw] = await tidy(() => {
+          const wt = upload(w, [KH, KW, C, O]), xt = upload(x, shape), dyt = upload(dy, [2, g.OH, g.OW, O]);
+          return [conv2dForward(xt, wt, g, { tile }).data(), conv2dDgrad(dyt, wt, g, { tile }).data(), conv2dWgrad(xt, dyt, g).data()];
+        });
+        expectClose(await y, refConv(x, w, rg), 1e-5, 'forward');
+        expectClose(await dx, numericGrad((xx) => refConv(xx, w, rg), x, dy), 1e-4, 'dgrad');
+        expectClose(await dw, numericGrad((ww) => refConv(x, ww, rg), w, dy), 1e-4, 'wgrad');
+      });
+
+  for (const fq of WGRAD_FQ)
+    for (const O of [4, 12])
+      it(`vec4 wgrad FQ=${fq}, ${O / 4} filter quads`, async () => {
+        const shape = [2, 7, 9, 8];
+        const g = convGeometry('t', shape, 3, 3, O, { strides: 2, padding: 'same' });
+        const rg = refGeometry(shape, 3, 3, O, [2, 2], [1, 1], 'same');
+        const x = randomArray(2 * 7 * 9 * 8, fq + O), w = randomArray(9 * 8 * O, 3), dy = randomArray(2 * g.OH * g.OW * O, fq * O);
+        const dw = await tidy(() => conv2dWgrad(upload(x, shape), upload(dy, [2, g.OH, g.OW, O]), g, true, fq)).data();
+        expectClose(dw, numericGrad((ww) => refConv(x, ww, rg), w, dy), 1e-4, 'wgrad');
+      });
+
+  // The vec4 kernels over the geometry grid, each against the reference and the scalar kernels.
+  let seed = 400;
+  for (const [KH, KW] of [[1, 1], [3, 3], [1, 7], [7, 1], [5, 5]] as P[])
+    for (const s of STRIDES)
+      for (const d of DILATIONS)
+        for (const padding of ['same', 'valid'] as const)
+          it(`vec4 ${KH}x${KW} strides ${s} dilation ${d} ${padding}: forward, dgrad, wgrad`, async () => {
+            const k = seed++;
+            const N = k % 2 ? 1 : 2;
+            const [C, O] = k % 3 ? [4, 8] : [8, 4];
+            const shape = [N, inSize(KH, d[0], 3 + (k % 3)), inSize(KW, d[1], 4 + (k % 2)), C];
+            const g = convGeometry('t', shape, KH, KW, O, { strides: s, dilation: d, padding });
+            const rg = refGeometry(shape, KH, KW, O, s, d, padding);
+            const x = randomArray(shape.reduce((a, b) => a * b), k), w = randomArray(KH * KW * C * O, k + 1), b = randomArray(O, k + 2);
+            const dy = randomArray(N * g.OH * g.OW * O, k + 3);
+            const act = k % 2 ? 'elu' : 'linear';
+            const outs = await tidy(() => {
+              const xt = upload(x, shape), wt = upload(w, [KH, KW, C, O]), dyt = upload(dy, [N, g.OH, g.OW, O]);
+              const e = { bias: upload(b, [O]), activation: act, alpha: 1 };
+              return [
+                conv2dForward(xt, wt, g, e).data(), conv2dForward(xt, wt, g, { ...e, vec4: false }).data(),
+                conv2dDgrad(dyt, wt, g).data(), conv2dDgrad(dyt, wt, g, { vec4: false }).data(),
+                conv2dWgrad(xt, dyt, g).data(), conv2dWgrad(xt, dyt, g, false).data(),
+              ];
+            });
+            const [y, ys, dx, dxs, dw, dws] = await Promise.all(outs);
+            const ref = refConv(x, w, rg, b).map((v) => (act === 'elu' && v < 0 ? Math.exp(v) - 1 : v));
+            expectClose(y, ref, 1e-5, 'forward vec4');
+            expectClose(ys, ref, 1e-5, 'forward scalar');
+            const dxr = numericGrad((xx) => refConv(xx, w, rg), x, dy);
+            expectClose(dx, dxr, 1e-4, 'dgrad vec4');
+            expectClose(dxs, dxr, 1e-4, 'dgrad scalar');
+            const dwr = numericGrad((ww) => refConv(x, ww, rg), w, dy);
+            expectClose(dw, dwr, 1e-4, 'wgrad vec4');
+            expectClose(dws, dwr, 1e-4, 'wgrad scalar');
+          });
+});
+
+/** Runs conv2d through the tape and returns y and the gradients of sum(y * dy). */
+async function runConv(shape: number[], wShape: number[], s: P, d: P, padding: 'same' | 'valid', act: string, seed: number) {
+  const [N, , , C] = shape;
+  const [KH, KW, , O] = wShape;
+  const g = refGeometry(shape, KH, KW, O, s, d, padding);
+  const x = randomArray(shape.reduce((a, b) => a * b), seed), w = randomArray(KH * KW * C * O, seed + 1, -0.5, 0.5);
+  const b = randomArray(O, seed + 2), dy = randomArray(N * g.OH * g.OW * O, seed + 3);
+  const xv = Variable.create(Float32Array.from(x), shape, 'x');
+  const wv = Variable.create(Float32Array.from(w), wShape, 'w');
+  const bv = Variable.create(Float32Array.from(b), [O], 'b');
+  const yData = tidy(() => {
+    const y = conv2d(xv, wv, bv, { strides: s, dilation: d, padding, activation: act });
+    const out = y.data();
+    backward(sum(mul(y, upload(dy, [N, g.OH, g.OW, O]))));
+    return out;
+  });
+  const res = { y: await yData, dx: await xv.grad!.data(), dw: await wv.grad!.data(), db: await bv.grad!.data(), x, w, b, dy, g };
+  for (const v of [xv, wv, bv]) (v.zeroGrad(), v.dispose());
+  return res;
+}
+
+describe('conv2d backward vs finite differences', () => {
+  beforeAll(testDevice);
+  const cases: [number[], number[], P, P, 'same' | 'valid', string][] = [
+    [[1, 5, 6, 3], [3, 3, 3, 5], [1, 1], [1, 1], 'same', 'linear'],
+    [[2, 7, 6, 3], [3, 3, 3, 5], [2, 2], [1, 1], 'same', 'relu'],
+    [[2, 8, 9, 2], [5, 5, 2, 3], [2, 2], [1, 1], 'valid', 'tanh'],
+    [[1, 6, 9, 3], [1, 7, 3, 2], [1, 1], [1, 1], 'same', 'linear'],
+    [[3, 7, 5, 2], [3, 1, 2, 3], [2, 1], [1, 1], 'valid', 'sigmoid'],
+    [[2, 9, 7, 3], [3, 3, 3, 2], [1, 1], [2, 2], 'same', 'linear'],
+    [[1, 9, 9, 2], [3, 3, 2, 3], [2, 2], [2, 2], 'valid', 'relu6'],
+    [[2, 6, 6, 5], [1, 1, 5, 6], [2, 2], [1, 1], 'same', 'linear'],
+    [[1, 8, 8, 3], [2, 2, 3, 3], [2, 2], [1, 1], 'same', 'softsign'],
+    [[2, 7, 6, 4], [3, 3, 4, 8], [2, 2], [1, 1], 'same', 'relu'],
+    [[1, 6, 7, 8], [1, 1, 8, 4], [1, 1], [1, 1], 'valid', 'linear'],
+  ];
+  for (const [i, [shape, wShape, s, d, padding, act]] of cases.entries())
+    it(`x ${shape} w ${wShape} s ${s} d ${d} ${padding} ${act}`, async () => {
+      const r = await runConv(shape, wShape, s, d, padding, act, 100 + i * 10);
+      const f = act === 'softsign' ? 'softsign' : act;
+      const fwd = (xx: Float64Array, ww: Float64Array, bb: Float64Array) => {
+        const y = refConv(xx, ww, r.g, bb, f === 'softsign' ? 'linear' : f);
+        if (f === 'softsign') for (let k = 0; k < y.length; k++) y[k] = y[k] / (1 + Math.abs(y[k]));
+        return y;
+      };
+      expectClose(r.y, fwd(r.x, r.w, r.b), 1e-5, 'forward');
+      expectClose(r.dx, numericGrad((xx) => fwd(xx, r.w, r.b), r.x, r.dy), 1e-4, 'dx');
+      expectClose(r.dw, numericGrad((ww) => fwd(r.x, ww, r.b), r.w, r.dy), 1e-4, 'dw');
+      expectClose(r.db, numericGrad((bb) => fwd(r.x, r.w, bb), r.b, r.dy), 1e-4, 'db');
+    });
+
+  it('wgrad with many split-K chunks equals the reference', async () => {
+    // K = 3*15*13 = 585 pixels -> several chunks and a reduce pass.
+    const shape = [3, 15, 13, 3];
+    const g = convGeometry('t', shape, 3, 3, 5, { padding: 'same' });
+    const rg: Geo = refGeometry(shape, 3, 3, 5, [1, 1], [1, 1], 'same');
+    const x = randomArray(3 * 15 * 13 * 3, 7), w = randomArray(3 * 3 * 3 * 5, 8), dy = randomArray(3 * 15 * 13 * 5, 9);
+    const dw = await tidy(() => conv2dWgrad(upload(x, shape), upload(dy, [3, 15, 13, 5]), g)).data();
+    expectClose(dw, numericGrad((ww) => refConv(x, ww, rg), w, dy), 1e-4, 'dw');
+  });
+
+  it('frozen kernel, trainable input: dx only, the kernel gets no gradient', async () => {
+    const shape = [2, 6, 5, 3];
+    const x = randomArray(2 * 6 * 5 * 3, 11), w = randomArray(3 * 3 * 3 * 4, 12);
+    const rg = refGeometry(shape, 3, 3, 4, [2, 2], [1, 1], 'same');
+    const dy = randomArray(2 * rg.OH * rg.OW * 4, 13);
+    const xv = Variable.create(Float32Array.from(x), shape, 'x');
+    const wv = Variable.create(Float32Array.from(w), [3, 3, 3, 4], 'w', false);
+    tidy(() => backward(sum(mul(conv2d(xv, wv, null, { strides: 2, padding: 'same' }), upload(dy, [2, rg.OH, rg.OW, 4])))));
+    expect(wv.grad).toBeNull();
+    expectClose(await xv.grad!.data(), numericGrad((xx) => refConv(xx, w, rg), x, dy), 1e-4, 'dx');
+    for (const v of [xv, wv]) (v.zeroGrad(), v.dispose());
+  });
+
+  it('frozen input: only the needed gradients are computed', async () => {
+    const x = upload(randomArray(2 * 5 * 5 * 3, 1), [2, 5, 5, 3]);
+    const w = Variable.create(Float32Array.from(randomArray(27 * 2, 2)), [3, 3, 3, 2], 'w', false);
+    const y = tidy(() => conv2d(x, w, null, { padding: 'same' }));
+    expect(y.node).toBeNull();
+    y.dispose();
+    w.dispose();
+  });
+});
+
+describe('conv2d grids past the per-dimension workgroup limit', () => {
+  it('splits pixel groups over y and z (limit lowered to 13)', async () => {
+    const dev = await testDevice();
+    const real = dev.limits;
+    const low = Object.create(real, { maxComputeWorkgroupsPerDimension: { value: 13 } }) as GPUSupportedLimits;
+    const shape = [2, 9, 8, 5];
+    const g = convGeometry('t', shape, 3, 3, 6, { strides: 2, padding: 'same' });
+    const rg = refGeometry(shape, 3, 3, 6, [2, 2], [1, 1], 'same');
+    const x = randomArray(2 * 9 * 8 * 5, 1), w = randomArray(9 * 5 * 6, 2), dy = randomArray(2 * g.OH * g.OW * 6, 3);
+    (dev as { limits: GPUSupportedLimits }).limits = low;
+    try {
+      const tile = { PX: 1, WGX: 4, WGY: 1 }; // 1 pixel per workgroup row: many groups along y
+      const [y, dx] = await tidy(() => {
+        const wt = upload(w, [3, 3, 5, 6]);
+        return [conv2dForward(upload(x, shape), wt, g, { tile }).data(), conv2dDgrad(upload(dy, [2, g.OH, g.OW, 6]), wt, g, { tile }).data()];
+      });
+      expectClose(await y, refConv(x, w, rg), 1e-5, 'forward');
+      expectClose(await dx, numericGrad((xx) => refConv(xx, w, rg), x, dy), 1e-4, 'dgrad');
+    } finally {
+      (dev as { limits: GPUSupportedLimits }).limits = real;
+    }
+  });
+});
