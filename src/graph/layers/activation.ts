@@ -11,7 +11,7 @@ export function activationName(spec: unknown): string {
   let name = spec;
   if (spec && typeof spec === 'object') name = (spec as { config?: { name?: string }; class_name?: string }).config?.name ?? (spec as { class_name?: string }).class_name;
   if (name === null || name === undefined) return 'linear';
-  const n = ACTIVATION_ALIASES[name as string] ?? (name as string);
+  const n: string = ACTIVATION_ALIASES[name as string] ?? (name as string);
   if (n !== 'softmax') activationCode(n);
   return n;
 }
