@@ -13,6 +13,7 @@ import { CSVLogger, EarlyStopping, JsonLinesLogger, LearningRateScheduler, Model
 import type { Callback } from '../train/callbacks/callback.ts';
 import { ProgressCallback } from './progress.ts';
 import { deviceLine, loadBackbone, loadData, makeLoss, makeMetrics, makeOptimizer, saveModel } from './train-setup.ts';
+import { augmentLayers, preprocessRange, withAugmentation } from '../train/augment.ts';
 
 export interface FinetuneOptions {
   model: string;
@@ -45,6 +46,7 @@ export interface FinetuneOptions {
   fineTuneEpochs?: string;
   fineTuneLr?: string;
   limit?: string;
+  augment?: string;
   json?: boolean;
   out: string;
   plots: boolean;
@@ -60,6 +62,7 @@ export function finetuneCommand(): Command {
     .requiredOption('--data <dir|fashion-mnist>', 'image folder (one subfolder per class) or fashion-mnist')
     .option('--cut <layer>', 'keep the model up to and including LAYER (a zoo id is cut at its top by default)')
     .option('--no-top', 'for a file: cut before its last layer (same as --cut with the layer before it)')
+    .option('--augment <spec>', 'random augmentation in front of the backbone (training only; turns the bottleneck cache off): flip[:horizontal|vertical|horizontal_and_vertical], rotation:F, zoom:F[:W], translation:H[:W], contrast:F, brightness:F')
     .option('--head <spec>', 'head on top of the cut: gap|gmp|flatten, dense:UNITS[:ACT], dropout:RATE, bn, act:NAME', 'gap,dense:CLASSES:softmax')
     .option('--freeze <N|LAYER|all|none>', "freeze backbone.layers[:N] (InputLayer = 0), up to LAYER, or all of it", 'all')
     .option('--input-shape <H,W,C>', 'rebuild a fully convolutional backbone at this input size')
@@ -109,7 +112,8 @@ export async function finetune(o: FinetuneOptions, log: (s: string) => void = (s
   const classes = data.classNames.length;
   const nFrozen = freeze(backbone, o.freeze ?? 'all');
   const spec = (o.head ?? 'gap,dense:CLASSES:softmax').replace(/CLASSES/g, String(classes));
-  const { model, head } = addHead(backbone, spec, 'finetuned');
+  const augmented = o.augment ? withAugmentation(backbone, augmentLayers(o.augment, { seed, valueRange: preprocessRange((o.preprocess ?? preprocess) as string) })) : backbone;
+  const { model, head } = addHead(augmented, spec, 'finetuned');
   const outUnits = model.outputShape[model.outputShape.length - 1];
   const lastAct = String((head.at(-1)?.getConfig() as { activation?: string }).activation ?? 'linear');
   const regression = data.regression;

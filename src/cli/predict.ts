@@ -20,7 +20,7 @@ export function defaultPreprocess(model: Model): PreprocessMode {
 
 export function predictCommand(): Command {
   return new Command('predict')
-    .description('classify images with a model file (top-K classes, ImageNet labels for 1000/1001 classes)')
+    .description('classify images with a model file (top-K classes; the class names saved with a fine-tuned model, else ImageNet labels for 1000/1001 classes)')
     .requiredOption('--model <file>', 'Keras .h5/.hdf5/.keras or tfjs model.json')
     .option('--preprocess <mode>', `input preprocessing: ${PREPROCESS_MODES.join('|')} (default: caffe for VGG/ResNet layer names, else inception as Keras MobileNet/Inception/Xception)`)
     .option('--crop <mode>', 'none (squash), center or crop-or-pad', 'none')
@@ -30,7 +30,7 @@ export function predictCommand(): Command {
     .action(async (images: string[], o: { model: string; preprocess?: string; crop: string; top: number; json?: boolean }) => {
       if (o.preprocess && !PREPROCESS_MODES.includes(o.preprocess as PreprocessMode)) throw new Error(`--preprocess ${o.preprocess}: choose one of ${PREPROCESS_MODES.join(', ')}`);
       await initNode();
-      const { model } = await loadModelFile(o.model);
+      const { model, classNames } = await loadModelFile(o.model);
       o.preprocess ??= defaultPreprocess(model);
       const s = model.inputShape;
       const cf = s.length === 3 && s[0] === 3 && s[2] !== 3;
@@ -44,8 +44,10 @@ export function predictCommand(): Command {
           for (let i = 0; i < h * w; i++) for (let c = 0; c < 3; c++) t[c * h * w + i] = x[i * 3 + c];
           x = t;
         }
-        const p = await tidy(() => model.call([Tensor.from(x, [1, ...s])], { training: false }).data());
-        const labels = imagenetLabelsFor(p.length);
+        let p = await tidy(() => model.call([Tensor.from(x, [1, ...s])], { training: false }).data());
+        // One sigmoid unit (binary head): the probabilities of classes 0 and 1.
+        if (p.length === 1) p = Float32Array.of(1 - p[0], p[0]);
+        const labels = classNames && classNames.length === p.length ? classNames : imagenetLabelsFor(p.length);
         const top = Array.from(p.keys()).sort((a, b) => p[b] - p[a]).slice(0, o.top).map((c) => ({ class: c, label: labels ? labels[c] : String(c), score: p[c] }));
         results.push({ image: img, top });
       }

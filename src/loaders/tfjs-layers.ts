@@ -31,11 +31,23 @@ export function parseTfjsJson(text: string | Uint8Array, name = 'model.json'): T
   } catch (e) {
     throw new Error(`${name}: not valid JSON (${(e as Error).message})`);
   }
+  const topo = j?.modelTopology as { node?: unknown } | undefined;
+  if (j?.format === 'graph-model' || Array.isArray(topo?.node)) throw new Error(graphModelRefusal(name));
   if (!j || !j.modelTopology || !Array.isArray(j.weightsManifest)) throw new Error(`${name}: not a tfjs-layers model.json (needs modelTopology and weightsManifest)`);
   if ((j.format && j.format !== 'layers-model') || !(j.modelTopology.model_config ?? j.modelTopology.class_name)) {
     throw new Error(`${name}: a tfjs ${j.format ?? 'graph'} model; only tfjs-layers (Keras topology) models are read`);
   }
   return j;
+}
+
+/** The refusal for a tfjs graph model: what was found and what to do instead. */
+export function graphModelRefusal(name: string): string {
+  return (
+    `${name}: found a TensorFlow.js graph model ("format": "graph-model": a frozen TensorFlow graph of ops, ` +
+    `converted from a SavedModel), which has no Keras layers to fine-tune. wgft reads tfjs *layers* models ` +
+    `("format": "layers-model"): convert the original Keras model with ` +
+    `\`tensorflowjs_converter --input_format keras model.h5 OUT_DIR\`, or give wgft the Keras .h5 itself`
+  );
 }
 
 /** Reads every weight of the manifest (dequantized to float32), keyed by its Keras name. */

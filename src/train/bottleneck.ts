@@ -34,9 +34,15 @@ function layerIsFrozen(l: Layer): boolean {
   return l.trainableWeights.length === 0;
 }
 function layerIsDeterministic(l: Layer): boolean {
-  if (NON_DETERMINISTIC.has(l.className)) return false;
+  if (NON_DETERMINISTIC.has(l.className) || (l as { isStochastic?: boolean }).isStochastic) return false;
   const sub = (l as Partial<Model>).layers;
   return Array.isArray(sub) ? sub.every(layerIsDeterministic) : true;
+}
+
+/** The one-line notice when random layers (augmentation, dropout) in the frozen part forbid the cache. */
+export function cacheOffNotice(split: ModelSplit): string {
+  const names = [...new Set(split.prefix.map((n) => n.layer).filter((l) => !layerIsDeterministic(l)).map((l) => `${l.name} (${l.className})`))];
+  return `bottleneck cache off: ${names.join(', ')} change${names.length === 1 ? 's' : ''} the frozen part's output between epochs`;
 }
 
 /** A model split at one tensor: prefix nodes (all frozen) and the rest. */

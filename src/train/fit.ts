@@ -11,7 +11,7 @@ import { keep, tidy } from '../graph/scope.ts';
 import { backward, noGrad } from '../graph/tape.ts';
 import { Tensor, sizeOf, type Shape } from '../graph/tensor.ts';
 import type { Optimizer } from './optimizer.ts';
-import { FeatureCache, runPrefix, runSuffix, splitModel, type CacheOptions, type ModelSplit } from './bottleneck.ts';
+import { cacheOffNotice, FeatureCache, runPrefix, runSuffix, splitModel, type CacheOptions, type ModelSplit } from './bottleneck.ts';
 import type { Callback, Logs } from './callbacks/callback.ts';
 import type { Dataset } from './data/image-folder.ts';
 
@@ -247,6 +247,7 @@ export class Trainer {
     this.split = split;
     const cacheOpts = typeof args.cache === 'object' ? args.cache : {};
     const cacheOn = args.cache !== false && !!split && split.deterministic;
+    if (args.cache !== false && split && !split.deterministic) console.warn(cacheOffNotice(split));
     const trainCache = cacheOn && train.deterministic !== false ? new FeatureCache(train.size, split!.cutShape, cacheOpts) : null;
     const valCache = cacheOn && val && val.deterministic !== false ? new FeatureCache(val.size, split!.cutShape, cacheOpts) : null;
     const ySize = sizeOf(train.yShape);

@@ -7,10 +7,12 @@ import { ResNet50 } from './resnet50.ts';
 import { InceptionV3 } from './inception-v3.ts';
 import { MobileNet } from './mobilenet.ts';
 import { MobileNetV2 } from './mobilenet-v2.ts';
+import { Xception } from './xception.ts';
+import { EfficientNetB0 } from './efficientnet.ts';
 import { GLUON_ZOO } from './gluon-resnet.ts';
 
 export type { ZooOptions } from './common.ts';
-export { VGG16, VGG19, ResNet50, InceptionV3, MobileNet, MobileNetV2 };
+export { VGG16, VGG19, ResNet50, InceptionV3, MobileNet, MobileNetV2, Xception, EfficientNetB0 };
 export { imagenetWeightFile, type WeightFile } from './weights.ts';
 
 export type PreprocessMode = 'inception' | 'tf' | 'caffe' | 'vgg' | 'torch' | 'none';
@@ -33,6 +35,9 @@ export const ZOO: Record<string, ZooEntry> = {
   inception_v3: { id: 'inception_v3', build: InceptionV3, defaultSize: 299, preprocess: 'inception', lastBackboneLayer: 'mixed10' },
   mobilenet: { id: 'mobilenet', build: MobileNet, defaultSize: 224, preprocess: 'inception', lastBackboneLayer: 'conv_pw_13_relu' },
   mobilenet_v2: { id: 'mobilenet_v2', build: MobileNetV2, defaultSize: 224, preprocess: 'inception', lastBackboneLayer: 'out_relu' },
+  xception: { id: 'xception', build: Xception, defaultSize: 299, preprocess: 'inception', lastBackboneLayer: 'block14_sepconv2_act' },
+  // Rescaling + Normalization are inside the model: it takes raw 0..255 pixels.
+  efficientnet_b0: { id: 'efficientnet_b0', build: EfficientNetB0, defaultSize: 224, preprocess: 'none', lastBackboneLayer: 'top_activation' },
   // Gluon's ResNets (resnet18_v1 ... resnet50_v2), with Gluon's structural names.
   ...GLUON_ZOO,
 };

@@ -31,6 +31,15 @@ const FIXED: Record<string, [WeightFile, WeightFile]> = {
     file(`${FCHOLLET}/v0.5`, 'inception_v3_weights_tf_dim_ordering_tf_kernels.h5', '9a0d58056eeedaa3f26cb7ebd46da564'),
     file(`${FCHOLLET}/v0.5`, 'inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5', 'bcbd6486424b2319ff4ef7d526e38f63'),
   ],
+  xception: [
+    file(`${FCHOLLET}/v0.4`, 'xception_weights_tf_dim_ordering_tf_kernels.h5', '0a58e3b7378bc2990ea3b43d5981f1f6'),
+    file(`${FCHOLLET}/v0.4`, 'xception_weights_tf_dim_ordering_tf_kernels_notop.h5', 'b0042744bf5b25fce3cb969f33bebb97'),
+  ],
+  // tf.keras 2.3+ (keras.applications.efficientnet).
+  efficientnet_b0: [
+    file('https://storage.googleapis.com/keras-applications', 'efficientnetb0.h5', '902e53a9f72be733fc0bcb005b3ebbac'),
+    file('https://storage.googleapis.com/keras-applications', 'efficientnetb0_notop.h5', '50bc09e76180e00e4465e1a485ddc09d'),
+  ],
 };
 
 /** Python's str() of a float as keras_applications formats alpha in file names (1.0, 0.35, 0.5). */

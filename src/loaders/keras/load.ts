@@ -36,6 +36,18 @@ export function h5ModelConfig(h: H5Handle): LayerSpec | null {
   }
 }
 
+/** The class names a fine-tuned model was saved with (root attribute `class_names`, JSON), or null. */
+export function h5ClassNames(h: H5Handle): string[] | null {
+  const text = attrString(h, h.root, 'class_names');
+  if (!text) return null;
+  try {
+    const v = JSON.parse(text);
+    return Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A full Keras model (`model.save('x.h5')`): architecture from model_config, weights by name. */
 export function loadKerasH5Model(h: H5Handle, opts: KerasLoadOptions = {}): LoadedKeras {
   const spec = h5ModelConfig(h);

@@ -71,8 +71,8 @@ function stringList(node: H5Node, name: string, values: string[]): void {
   else node.create_attribute!(name, values, [values.length], fixedWidth(values));
 }
 
-/** Saves a model to Keras H5 bytes (float32 weights). */
-export async function saveKerasH5(model: Model, opts: { backend?: string } = {}): Promise<Uint8Array> {
+/** Saves a model to Keras H5 bytes (float32 weights); `classNames` become a root `class_names` attribute (JSON). */
+export async function saveKerasH5(model: Model, opts: { backend?: string; classNames?: string[] } = {}): Promise<Uint8Array> {
   const backend = opts.backend ?? 'tensorflow';
   const config = JSON.stringify(modelConfig(model));
   const layers = model.layers;
@@ -82,6 +82,7 @@ export async function saveKerasH5(model: Model, opts: { backend?: string } = {})
     root.create_attribute!('keras_version', SAVED_KERAS_VERSION);
     root.create_attribute!('backend', backend);
     root.create_attribute!('model_config', config);
+    if (opts.classNames) root.create_attribute!('class_names', JSON.stringify(opts.classNames));
     const mw = root.create_group!('model_weights');
     mw.create_attribute!('backend', backend);
     mw.create_attribute!('keras_version', SAVED_KERAS_VERSION);
