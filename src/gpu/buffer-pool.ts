@@ -17,6 +17,8 @@ export interface PoolStats {
   totalBytes: number;
   /** Largest totalBytes seen. */
   peakBytes: number;
+  /** Largest liveBytes seen (the bytes of live tensors, bucket-rounded). */
+  peakLiveBytes: number;
 }
 
 /** The bucket a request of `bytes` falls in: 16-byte aligned, then 4 steps per octave. */
@@ -30,7 +32,7 @@ export function bucketSize(bytes: number): number {
 export class BufferPool {
   private free = new Map<string, GPUBuffer[]>();
   private sizes = new WeakMap<GPUBuffer, number>();
-  readonly stats: PoolStats = { misses: 0, hits: 0, liveBytes: 0, totalBytes: 0, peakBytes: 0 };
+  readonly stats: PoolStats = { misses: 0, hits: 0, liveBytes: 0, totalBytes: 0, peakBytes: 0, peakLiveBytes: 0 };
 
   constructor(
     private readonly device: GPUDevice,
@@ -57,6 +59,7 @@ export class BufferPool {
       this.stats.peakBytes = Math.max(this.stats.peakBytes, this.stats.totalBytes);
     }
     this.stats.liveBytes += size;
+    this.stats.peakLiveBytes = Math.max(this.stats.peakLiveBytes, this.stats.liveBytes);
     return buffer;
   }
 

@@ -2,6 +2,7 @@
 // applied on the last axis, as Keras does.
 import { FUSABLE } from '../ops/activation.ts';
 import { dense } from '../ops/dense.ts';
+import { reshape } from '../ops/shape.ts';
 import { Layer, type CallContext, type KerasConfig, type LayerArgs } from '../layer.ts';
 import { glorotUniform, initializerFrom, zeros, type Initializer } from '../initializers.ts';
 import { activationName, activationConfig, applyActivation } from './activation.ts';
@@ -62,11 +63,12 @@ export class Dense extends Layer {
     if (x.shape[x.rank - 1] !== inFeatures) {
       throw new Error(`layer ${this.name} (Dense): expects ${inFeatures} input features, got ${shapeStr(x.shape)}`);
     }
-    const x2 = x.rank === 2 ? x : x.reshape([-1, inFeatures]);
+    // Reshapes go through the tape so gradients reach what comes before.
+    const x2 = x.rank === 2 ? x : reshape(x, [x.size / inFeatures, inFeatures]);
     const fused = FUSABLE.has(this.activation);
     let y = dense(x2, this.kernel, this.bias, fused ? this.activation : 'linear');
     if (!fused) y = applyActivation(y, this.activation);
-    return x.rank === 2 ? y : y.reshape([...x.shape.slice(0, -1), this.units]);
+    return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), this.units], true);
   }
 
   protected kerasConfig(): KerasConfig {

@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor.ts';
 export const FUSABLE = new Set(['linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'tanh', 'leaky_relu']);
 
 export function activation(x: Tensor, name: string, alpha = 0): Tensor {
-  if (name === 'linear') return x.view();
+  if (name === 'linear') return record('linear', [x], x.view(), [], (dy) => [dy.view()]);
   const y = activationKernel(x, name, alpha);
   return record(name, [x], y, [x, y], (dy, [xs, ys]) => [activationBackward(xs, ys, dy, name, alpha)]);
 }
