@@ -17,14 +17,15 @@ interface DemoOpts {
   testPerClass: string;
   pretrainEpochs: string;
   epochs: string;
+  unfreezeEpochs: string;
   batchSize: string;
   seed: string;
   out: string;
   json?: boolean;
 }
 
-const OLD = [0, 1, 2, 3, 4, 5];
-const NEW = [6, 7, 8, 9];
+const OLD = [1, 2, 4, 5, 7, 8];
+const NEW = [0, 3, 6, 9];
 
 export function demoCommand(): Command {
   return new Command('demo')
@@ -32,8 +33,9 @@ export function demoCommand(): Command {
     .option('--pretrain-images <n>', 'images per class for pretraining (6 classes)', '1000')
     .option('--per-class <n>', 'training images per new class', '100')
     .option('--test-per-class <n>', 'test images per new class (from the test set)', '250')
-    .option('--pretrain-epochs <n>', 'pretraining epochs', '2')
+    .option('--pretrain-epochs <n>', 'pretraining epochs', '3')
     .option('--epochs <n>', 'epochs for the new head and for the scratch model', '15')
+    .option('--unfreeze-epochs <n>', 'then epochs with every layer trainable at a tenth of the rate', '5')
     .option('--batch-size <n>', 'batch size', '32')
     .option('--seed <n>', 'seed', '0')
     .option('--out <dir>', 'where pretrained.h5 is written', 'demo-out')
@@ -53,6 +55,7 @@ export function demoCommand(): Command {
         {
           pretrainEpochs: Number(o.pretrainEpochs),
           fineTuneEpochs: Number(o.epochs),
+          unfreezeEpochs: Number(o.unfreezeEpochs),
           scratchEpochs: Number(o.epochs),
           batchSize: Number(o.batchSize),
           seed,

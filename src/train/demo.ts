@@ -14,7 +14,7 @@ import { saveKerasH5 } from '../loaders/keras/save.ts';
 import { compile, type DataSource, type LossFn, type MetricFn, type Trainer } from './fit.ts';
 import type { Callback } from './callbacks/callback.ts';
 import type { Optimizer } from './optimizer.ts';
-import { freeze } from './freeze.ts';
+import { freeze, unfreezeFrom } from './freeze.ts';
 import { addHead } from './head.ts';
 
 export interface DemoData {
@@ -31,6 +31,8 @@ export interface DemoData {
 export interface DemoOptions {
   pretrainEpochs: number;
   fineTuneEpochs: number;
+  /** Second phase: epochs with the whole network unfrozen at a tenth of the rate (0 to skip). */
+  unfreezeEpochs?: number;
   scratchEpochs: number;
   batchSize: number;
   seed: number;
@@ -116,8 +118,18 @@ export async function runDemo(data: DemoData, o: DemoOptions): Promise<DemoResul
   const { model: tuned } = addHead(backbone, `dense:64:relu,dense:${data.newClasses.length}:softmax`, 'transfer');
   const ft = compile(tuned, { optimizer: o.optimizer(1e-3), loss: o.loss, metrics: [o.accuracy] });
   log(`3. fine-tuning a new head on ${data.fewShot.size} images of ${data.newClasses.join(', ')} (convolutional prefix frozen)`);
-  const [, tFt] = await timed(() => ft.fit(data.fewShot, { ...fitArgs(o.fineTuneEpochs), callbacks: cbs('fine-tune', o.fineTuneEpochs, data.fewShot.size) }));
-  const fineTuneAccuracy = (await ft.evaluate(data.test, { batchSize: 100 })).accuracy;
+  let [, tFt] = await timed(() => ft.fit(data.fewShot, { ...fitArgs(o.fineTuneEpochs), callbacks: cbs('fine-tune', o.fineTuneEpochs, data.fewShot.size) }));
+  // Phase 2, as the Keras transfer-learning guide does: unfreeze everything, lower the rate.
+  const unfreezeEpochs = o.unfreezeEpochs ?? 0;
+  let tuned2 = ft;
+  if (unfreezeEpochs > 0) {
+    unfreezeFrom(backbone, 0);
+    tuned2 = compile(tuned, { optimizer: o.optimizer(1e-4), loss: o.loss, metrics: [o.accuracy] });
+    log(`   then ${unfreezeEpochs} epochs with every layer trainable at a tenth of the rate`);
+    const [, t2] = await timed(() => tuned2.fit(data.fewShot, { ...fitArgs(unfreezeEpochs), callbacks: cbs('fine-tune (all layers)', unfreezeEpochs, data.fewShot.size) }));
+    tFt += t2;
+  }
+  const fineTuneAccuracy = (await tuned2.evaluate(data.test, { batchSize: 100 })).accuracy;
   const speedup = bottleneckSpeedup(ft);
 
   // 4. The same network from scratch on the same images.
