@@ -37,13 +37,58 @@ export function Input(shape: Shape, name?: string): SymbolicTensor {
   return new InputLayer(shape, { name }).output;
 }
 
-interface GraphNode {
+export interface GraphNode {
   layer: Layer;
   callIndex: number;
   inputs: SymbolicTensor[];
 }
 
-const nodeKey = (layer: Layer, callIndex: number) => `${layer.name}#${callIndex}`;
+/** The key of one call of a layer: `name#callIndex`. */
+export const nodeKey = (layer: Layer, callIndex: number): string => `${layer.name}#${callIndex}`;
+
+/**
+ * Runs graph calls in order from seeded values (keyed by nodeKey) and returns the `want`ed
+ * tensors. Each intermediate is disposed as soon as its last consumer has run; seeds are not.
+ */
+export function runGraph(modelName: string, nodes: readonly GraphNode[], seeds: Map<string, Tensor>, want: string[], ctx: CallContext): Tensor[] {
+  const uses = new Map<string, number>();
+  for (const n of nodes) for (const s of n.inputs) uses.set(nodeKey(s.layer, s.callIndex), (uses.get(nodeKey(s.layer, s.callIndex)) ?? 0) + 1);
+  for (const w of want) uses.set(w, Infinity);
+  const values = new Map(seeds);
+  const given = new Set(seeds.values());
+  for (const n of nodes) {
+    const key = nodeKey(n.layer, n.callIndex);
+    if (values.has(key)) continue;
+    const args = n.inputs.map((s) => {
+      const v = values.get(nodeKey(s.layer, s.callIndex));
+      if (!v) throw new Error(`model ${modelName}: layer ${n.layer.name} needs ${s.layer.name}, which has not run`);
+      return v;
+    });
+    let out: Tensor;
+    try {
+      out = n.layer.call(args, ctx);
+    } catch (e) {
+      const msg = (e as Error).message;
+      throw new Error(msg.includes(`layer ${n.layer.name}`) ? msg : `layer ${n.layer.name} (${n.layer.className}): ${msg}`);
+    }
+    values.set(key, out);
+    for (const s of n.inputs) {
+      const k = nodeKey(s.layer, s.callIndex);
+      const left = (uses.get(k) ?? 1) - 1;
+      uses.set(k, left);
+      const v = values.get(k)!;
+      if (left === 0 && !given.has(v) && v !== out) {
+        v.dispose();
+        values.delete(k);
+      }
+    }
+  }
+  return want.map((w) => {
+    const v = values.get(w);
+    if (!v) throw new Error(`model ${modelName}: ${w} was not computed`);
+    return v;
+  });
+}
 
 export interface ModelArgs extends LayerArgs {
   inputs: SymbolicTensor | SymbolicTensor[];
@@ -169,45 +214,9 @@ export class Model extends Layer {
         throw new Error(`model ${this.name}: input '${this.inputs[i].layer.name}' expects [batch,${want.join(',')}], got ${shapeStr(t.shape)}`);
       }
     });
-    // How many consumers each produced tensor still has; outputs are held until the end.
-    const uses = new Map<string, number>();
-    for (const n of this.nodes) for (const s of n.inputs) uses.set(nodeKey(s.layer, s.callIndex), (uses.get(nodeKey(s.layer, s.callIndex)) ?? 0) + 1);
-    for (const o of outputs) uses.set(nodeKey(o.layer, o.callIndex), Infinity);
-    const values = new Map<string, Tensor>();
-    const given = new Set(inputs);
-    this.inputs.forEach((s, i) => values.set(nodeKey(s.layer, s.callIndex), inputs[i]));
-    for (const n of this.nodes) {
-      const key = nodeKey(n.layer, n.callIndex);
-      if (values.has(key)) continue;
-      const args = n.inputs.map((s) => {
-        const v = values.get(nodeKey(s.layer, s.callIndex));
-        if (!v) throw new Error(`model ${this.name}: layer ${n.layer.name} needs ${s.layer.name}, which has not run`);
-        return v;
-      });
-      let out: Tensor;
-      try {
-        out = n.layer.call(args, ctx);
-      } catch (e) {
-        const msg = (e as Error).message;
-        throw new Error(msg.includes(`layer ${n.layer.name}`) ? msg : `layer ${n.layer.name} (${n.layer.className}): ${msg}`);
-      }
-      values.set(key, out);
-      for (const s of n.inputs) {
-        const k = nodeKey(s.layer, s.callIndex);
-        const left = (uses.get(k) ?? 1) - 1;
-        uses.set(k, left);
-        const v = values.get(k)!;
-        if (left === 0 && !given.has(v) && v !== out) {
-          v.dispose();
-          values.delete(k);
-        }
-      }
-    }
-    return outputs.map((o) => {
-      const v = values.get(nodeKey(o.layer, o.callIndex));
-      if (!v) throw new Error(`model ${this.name}: output ${o.layer.name} was not computed`);
-      return v;
-    });
+    const seeds = new Map<string, Tensor>();
+    this.inputs.forEach((s, i) => seeds.set(nodeKey(s.layer, s.callIndex), inputs[i]));
+    return runGraph(this.name, this.nodes, seeds, outputs.map((o) => nodeKey(o.layer, o.callIndex)), ctx);
   }
 
   override dispose(): void {

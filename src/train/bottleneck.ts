@@ -4,7 +4,7 @@
 // mode), its output is computed once per sample and kept in a FeatureCache: one GPU tensor when
 // it fits the budget, else host memory (or any FeatureStore, e.g. a file, given by the caller).
 import type { CallContext, Layer } from '../graph/layer.ts';
-import type { Model } from '../graph/model.ts';
+import { runGraph, nodeKey as keyOf, type Model } from '../graph/model.ts';
 import { keep } from '../graph/scope.ts';
 import { noGrad } from '../graph/tape.ts';
 import { Tensor, sizeOf, type Shape } from '../graph/tensor.ts';
@@ -28,7 +28,6 @@ export const NON_DETERMINISTIC = new Set([
 ]);
 
 type Node = Model['graphNodes'][number];
-const keyOf = (layer: Layer, callIndex: number) => `${layer.name}#${callIndex}`;
 
 function layerIsFrozen(l: Layer): boolean {
   return l.trainableWeights.length === 0;
@@ -114,43 +113,7 @@ export function splitModel(model: Model): ModelSplit | null {
 
 /** Runs graph nodes from seeded values; returns the requested tensors, frees the rest. */
 export function runNodes(model: Model, nodes: readonly Node[], seeds: Map<string, Tensor>, want: string[], ctx: CallContext): Tensor[] {
-  const uses = new Map<string, number>();
-  for (const n of nodes) for (const s of n.inputs) uses.set(keyOf(s.layer, s.callIndex), (uses.get(keyOf(s.layer, s.callIndex)) ?? 0) + 1);
-  for (const w of want) uses.set(w, Infinity);
-  const values = new Map(seeds);
-  const given = new Set(seeds.values());
-  for (const n of nodes) {
-    const key = keyOf(n.layer, n.callIndex);
-    if (values.has(key)) continue;
-    const args = n.inputs.map((s) => {
-      const v = values.get(keyOf(s.layer, s.callIndex));
-      if (!v) throw new Error(`model ${model.name}: layer ${n.layer.name} needs ${s.layer.name}, which has not run`);
-      return v;
-    });
-    let out: Tensor;
-    try {
-      out = n.layer.call(args, ctx);
-    } catch (e) {
-      const msg = (e as Error).message;
-      throw new Error(msg.includes(`layer ${n.layer.name}`) ? msg : `layer ${n.layer.name} (${n.layer.className}): ${msg}`);
-    }
-    values.set(key, out);
-    for (const s of n.inputs) {
-      const k = keyOf(s.layer, s.callIndex);
-      const left = (uses.get(k) ?? 1) - 1;
-      uses.set(k, left);
-      const v = values.get(k)!;
-      if (left === 0 && !given.has(v) && v !== out) {
-        v.dispose();
-        values.delete(k);
-      }
-    }
-  }
-  return want.map((w) => {
-    const v = values.get(w);
-    if (!v) throw new Error(`model ${model.name}: ${w} was not computed`);
-    return v;
-  });
+  return runGraph(model.name, nodes, seeds, want, ctx);
 }
 
 /** Prefix forward (no tape): input batch -> cut tensor. */
