@@ -20,7 +20,9 @@ export function formatTable(r: Result): string {
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const row of r.rows) {
-    const tfjs = r.rows.find((x) => x.workload === row.workload && x.framework === 'tfjs-webgpu');
+    // A row run elsewhere, e.g. `webgpu-finetune (chromium)`, is compared with `tfjs-webgpu (chromium)`.
+    const baseline = `tfjs-webgpu${row.framework.match(/ \(.+\)$/)?.[0] ?? ''}`;
+    const tfjs = r.rows.find((x) => x.workload === row.workload && x.framework === baseline);
     const ratio = row.median_ms && tfjs?.median_ms ? `${(tfjs.median_ms / row.median_ms).toFixed(2)}x` : '';
     lines.push(
       `| ${row.workload} | ${row.framework} | ${fmt(row.median_ms)} | ${row.throughput === null ? '' : `${fmt(row.throughput, 2)} ${row.unit}`} | ${fmt(row.gflops, 2)} | ${row.peak_bytes ? (row.peak_bytes / 2 ** 20).toFixed(1) : ''} | ${ratio} | ${row.note ?? ''} |`,

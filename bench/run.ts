@@ -11,6 +11,7 @@ import { FRAMEWORKS, WORKLOADS, findWorkload, type Row } from './workloads.ts';
 import { formatTable, regenerateReadme } from './report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const CHROMIUM = process.env.WGFT_CHROMIUM ?? '/usr/bin/chromium';
 // Debian's python3-torch lives in the system Python, which a pyenv shim on PATH may hide.
 const PYTHON = process.env.WGFT_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
@@ -27,12 +28,18 @@ function runnerCommand(framework: string, workloads: string[]): [string, string[
       return [PYTHON, [join(here, 'frameworks/torch_bench.py'), '--device', 'cpu', ...list]];
     case 'torch-cuda':
       return [PYTHON, [join(here, 'frameworks/torch_bench.py'), '--device', 'cuda', ...list]];
+    case 'page':
+      // Not in the default list: ours and tfjs-webgpu in headless Chromium, on the browser's adapter.
+      return [process.execPath, ['--import', 'tsx', join(here, 'frameworks/page.ts'), ...list]];
     default:
       throw new Error(`unknown framework '${framework}'; known: ${FRAMEWORKS.join(', ')}`);
   }
 }
 
-function runFramework(framework: string, workloads: string[]): Promise<Row[]> {
+/** The adapter a runner reports with an `ADAPTER {json}` line (the page runner: the browser's own). */
+type RunnerAdapter = { vendor: string; architecture: string; description: string; backend: string };
+
+function runFramework(framework: string, workloads: string[], onAdapter?: (a: RunnerAdapter) => void): Promise<Row[]> {
   const [cmd, args] = runnerCommand(framework, workloads);
   return new Promise((resolve) => {
     const rows: Row[] = [];
@@ -45,10 +52,11 @@ function runFramework(framework: string, workloads: string[]): Promise<Row[]> {
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
+        if (line.startsWith('ADAPTER ')) onAdapter?.(JSON.parse(line.slice(8)) as RunnerAdapter);
         if (line.startsWith('ROW ')) {
           const row = JSON.parse(line.slice(4)) as Row;
           rows.push(row);
-          console.log(`  ${row.framework.padEnd(16)} ${row.workload.padEnd(40)} ${row.median_ms === null ? row.note : `${row.median_ms} ms`}`);
+          console.log(`  ${row.framework.padEnd(26)} ${row.workload.padEnd(40)} ${row.median_ms === null ? row.note : `${row.median_ms} ms`}`);
         }
       }
     });
@@ -82,18 +90,35 @@ export async function runBench(argv: string[]): Promise<void> {
   if (skippedSizes.length) console.log(`skipped on this adapter (real GPU only): ${skippedSizes.join(', ')}`);
   const frameworks = opts.framework ?? [...FRAMEWORKS];
   const rows: Row[] = [];
+  // Rows of runners that report their own adapter (the browser page) go to that adapter's file.
+  const elsewhere = new Map<string, { adapter: RunnerAdapter; rows: Row[] }>();
   for (const fw of frameworks) {
+    if (fw === 'page' && !existsSync(CHROMIUM)) {
+      console.log(`page: skipped, ${CHROMIUM} is absent (apt install chromium)`);
+      continue;
+    }
     console.log(`${fw}:`);
-    rows.push(...(await runFramework(fw, run.map((w) => w.name))));
+    let own = undefined as RunnerAdapter | undefined;
+    const got = await runFramework(fw, run.map((w) => w.name), (a) => (own = a));
+    if (own) {
+      const a = own;
+      const key = slug(`${a.backend} ${a.architecture || a.vendor}`);
+      if (!elsewhere.has(key)) elsewhere.set(key, { adapter: a, rows: [] });
+      elsewhere.get(key)!.rows.push(...got);
+    } else rows.push(...got);
   }
   const date = new Date().toISOString().slice(0, 10);
   const adapterDesc = { vendor: info.vendor, architecture: info.architecture, description: info.description, backend };
   const name = slug(`${info.description || info.vendor} ${backend}`);
-  const result = { adapter: adapterDesc, date, rows };
   mkdirSync(join(here, 'results'), { recursive: true });
-  const file = join(here, 'results', `${name}-${date}.json`);
-  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-  console.log(`\n${formatTable(result)}\nwrote ${file}`);
+  const results: [string, { adapter: RunnerAdapter; date: string; rows: Row[] }][] = [];
+  if (rows.length) results.push([name, { adapter: adapterDesc, date, rows }]);
+  for (const [key, e] of elsewhere) results.push([key, { adapter: e.adapter, date, rows: e.rows }]);
+  for (const [n, result] of results) {
+    const file = join(here, 'results', `${n}-${date}.json`);
+    writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+    console.log(`\n${formatTable(result)}\nwrote ${file}`);
+  }
   if (existsSync(join(here, 'README.md'))) regenerateReadme(join(here, 'README.md'), join(here, 'results'));
 }
 

@@ -3,7 +3,7 @@
 import { findNodeAdapter } from '../../src/node/dawn.ts';
 import { CONV_LAYERS, findWorkload, makeRow, timeIt, type Workload } from '../workloads.ts';
 import { argValue, emit, skipped, workloadArgs } from './protocol.ts';
-import { mobilenetHead, vgg16Regression } from './tfjs-models.ts';
+import { inceptionDigits, mobilenetHead, vgg16Regression } from './tfjs-models.ts';
 
 const backend = argValue('--backend', 'webgpu');
 const framework = `tfjs-${backend}`;
@@ -108,6 +108,20 @@ async function mobilenet(w: Workload) {
   tf.dispose([x, y]);
 }
 
+/** The digits recipe at 84x84x3, base layers[:64] frozen (Keras order, the same names as ours), Adam, CE. */
+async function inception(w: Workload) {
+  const { model } = inceptionDigits(tfl, 84, 10);
+  model.layers.slice(0, 64).forEach((l) => (l.trainable = false));
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const x = tf.randomUniform([8, 84, 84, 3], -1, 1);
+  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32'), 10);
+  await measure(w, async () => {
+    await model.trainOnBatch(x, y);
+  });
+  model.dispose();
+  tf.dispose([x, y]);
+}
+
 for (const name of workloadArgs()) {
   const w = findWorkload(name);
   try {
@@ -118,6 +132,7 @@ for (const name of workloadArgs()) {
       const m = name.match(/^vgg16-(\d+)-(freeze15-step|forward)-b(\d+)$/)!;
       await vgg(w, Number(m[1]), Number(m[3]), m[2] !== 'forward');
     } else if (name === 'mobilenet-v1-0.25-224-head-step-b8') await mobilenet(w);
+    else if (name === 'inceptionv3-84-freeze64-step-b8') await inception(w);
     else emit(skipped(name, framework, 'not implemented for tfjs in the bench yet'));
   } catch (e) {
     emit(skipped(name, framework, `failed: ${(e as Error).message.split('\n')[0]}`));

@@ -96,6 +96,75 @@ def mobilenet_head(alpha=0.25, classes=10):
     return backbone, nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, classes))
 
 
+class ConvBn(nn.Module):
+    """Keras conv2d_bn: conv without bias, BatchNorm (scale=False in Keras), ReLU; 'same' or 'valid'."""
+
+    def __init__(self, cin, cout, kh, kw, padding="same", stride=1):
+        super().__init__()
+        pad = (kh // 2, kw // 2) if padding == "same" else (0, 0)
+        self.conv = nn.Conv2d(cin, cout, (kh, kw), stride=stride, padding=pad, bias=False)
+        self.bn = nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01)
+
+    def forward(self, x):
+        return F.relu(self.bn(self.conv(x)))
+
+
+class Branches(nn.Module):
+    def __init__(self, *branches):
+        super().__init__()
+        self.branches = nn.ModuleList(branches)
+
+    def forward(self, x):
+        return torch.cat([b(x) for b in self.branches], 1)
+
+
+class Split(nn.Module):
+    """A 1x3 and a 3x1 conv on the same input, concatenated (mixed9/10)."""
+
+    def __init__(self, stem, cin, cout):
+        super().__init__()
+        self.stem, self.a, self.b = stem, ConvBn(cin, cout, 1, 3), ConvBn(cin, cout, 3, 1)
+
+    def forward(self, x):
+        x = self.stem(x)
+        return torch.cat([self.a(x), self.b(x)], 1)
+
+
+def avg_same():
+    return nn.AvgPool2d(3, 1, padding=1, count_include_pad=False)
+
+
+def inception_v3_notop():
+    """keras.applications InceptionV3 without top; returns (frozen part = stem..mixed1, the rest)."""
+    stem = nn.Sequential(ConvBn(3, 32, 3, 3, "valid", 2), ConvBn(32, 32, 3, 3, "valid"), ConvBn(32, 64, 3, 3), nn.MaxPool2d(3, 2),
+                         ConvBn(64, 80, 1, 1, "valid"), ConvBn(80, 192, 3, 3, "valid"), nn.MaxPool2d(3, 2))
+    blocks, c = [], 192
+    for pool_f in (32, 64, 64):
+        blocks.append(Branches(ConvBn(c, 64, 1, 1), nn.Sequential(ConvBn(c, 48, 1, 1), ConvBn(48, 64, 5, 5)),
+                               nn.Sequential(ConvBn(c, 64, 1, 1), ConvBn(64, 96, 3, 3), ConvBn(96, 96, 3, 3)),
+                               nn.Sequential(avg_same(), ConvBn(c, pool_f, 1, 1))))
+        c = 64 + 64 + 96 + pool_f
+    blocks.append(Branches(ConvBn(c, 384, 3, 3, "valid", 2),
+                           nn.Sequential(ConvBn(c, 64, 1, 1), ConvBn(64, 96, 3, 3), ConvBn(96, 96, 3, 3, "valid", 2)), nn.MaxPool2d(3, 2)))
+    c = 384 + 96 + c
+    for f in (128, 160, 160, 192):
+        blocks.append(Branches(ConvBn(c, 192, 1, 1), nn.Sequential(ConvBn(c, f, 1, 1), ConvBn(f, f, 1, 7), ConvBn(f, 192, 7, 1)),
+                               nn.Sequential(ConvBn(c, f, 1, 1), ConvBn(f, f, 7, 1), ConvBn(f, f, 1, 7), ConvBn(f, f, 7, 1), ConvBn(f, 192, 1, 7)),
+                               nn.Sequential(avg_same(), ConvBn(c, 192, 1, 1))))
+        c = 768
+    blocks.append(Branches(nn.Sequential(ConvBn(c, 192, 1, 1), ConvBn(192, 320, 3, 3, "valid", 2)),
+                           nn.Sequential(ConvBn(c, 192, 1, 1), ConvBn(192, 192, 1, 7), ConvBn(192, 192, 7, 1), ConvBn(192, 192, 3, 3, "valid", 2)),
+                           nn.MaxPool2d(3, 2)))
+    c = 320 + 192 + c
+    for _ in range(2):
+        blocks.append(Branches(ConvBn(c, 320, 1, 1), Split(ConvBn(c, 384, 1, 1), 384, 384),
+                               Split(nn.Sequential(ConvBn(c, 448, 1, 1), ConvBn(448, 384, 3, 3)), 384, 384),
+                               nn.Sequential(avg_same(), ConvBn(c, 192, 1, 1))))
+        c = 2048
+    # Keras layers[:64] = input, the stem, mixed0 and mixed1.
+    return nn.Sequential(stem, blocks[0], blocks[1]), nn.Sequential(*blocks[2:])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cpu")
@@ -174,6 +243,30 @@ def main():
                     with torch.no_grad():
                         f = backbone(x)
                     loss = F.cross_entropy(head(f), t)
+                    loss.backward()
+                    opt.step()
+
+                ms = time_it(step, sync)
+                emit(row(name, framework, ms, 8, "img", None, peak()))
+            elif name == "inceptionv3-84-freeze64-step-b8":
+                frozen, rest = inception_v3_notop()
+                for p in frozen.parameters():
+                    p.requires_grad_(False)
+                head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2048, 1024), nn.ReLU(), nn.Dropout(0.5), nn.Linear(1024, 10))
+                frozen, rest, head = frozen.to(dev), rest.to(dev), head.to(dev)
+                params = list(rest.parameters()) + list(head.parameters())
+                opt = torch.optim.Adam(params, lr=1e-3, eps=1e-7)
+                x = torch.rand(8, 3, 84, 84, device=dev) * 2 - 1
+                t = torch.arange(8, device=dev)
+
+                def step():
+                    frozen.eval()  # a frozen BatchNormalization runs in inference mode
+                    rest.train()
+                    head.train()
+                    opt.zero_grad()
+                    with torch.no_grad():
+                        f = frozen(x)
+                    loss = F.cross_entropy(head(rest(f)), t)
                     loss.backward()
                     opt.step()
 

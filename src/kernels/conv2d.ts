@@ -6,6 +6,7 @@ import { Tensor, shapeStr } from '../graph/tensor.ts';
 import { activationCode } from './activation.ts';
 import { autoTile, convGeometry, convParams, dgradPixels, pixelGrid, splitK, type ConvGeometry, type ConvOptions, type ConvTile } from './conv-geometry.ts';
 import { reduce } from './reduce.ts';
+import { convKey, tunedConvTile, tunedNumber } from './tuning.ts';
 
 const overrides = (t: ConvTile) => ({ PX: t.PX, WGX: t.WGX, WGY: t.WGY });
 const WGRAD = { shader: 'conv2d_wgrad', inputs: 2, outputs: 1, overrides: { WGX: 4, WGY: 16 } };
@@ -45,7 +46,7 @@ export function conv2d(x: Tensor, w: Tensor, opts: ConvOptions & EpilogueOptions
 export function conv2dForward(x: Tensor, w: Tensor, g: ConvGeometry, e: EpilogueOptions = {}): Tensor {
   const bias = e.bias ?? null;
   if (bias && bias.size !== g.O) throw new Error(`conv2d: bias ${shapeStr(bias.shape)} does not match ${g.O} filters`);
-  const tile = e.tile ?? autoTile(g.O);
+  const tile = e.tile ?? tunedConvTile(x.device, 'conv2d', g) ?? autoTile(g.O);
   const y = Tensor.empty([g.N, g.OH, g.OW, g.O], 'conv2d');
   dispatch(
     { shader: useVec4(g, e.vec4) ? 'conv2d_vec4' : 'conv2d', inputs: 3, outputs: 1, overrides: overrides(tile) },
@@ -63,7 +64,7 @@ export function conv2dDgrad(dy: Tensor, w: Tensor, g: ConvGeometry, e: EpilogueO
   if (dy.size !== g.N * g.OH * g.OW * g.O) throw new Error(`conv2d dgrad: dy ${shapeStr(dy.shape)} does not match output [${g.N},${g.OH},${g.OW},${g.O}]`);
   const bias = e.bias ?? null;
   if (bias && bias.size !== g.C) throw new Error(`conv2d dgrad: bias ${shapeStr(bias.shape)} does not match ${g.C} channels`);
-  const tile = e.tile ?? autoTile(g.C);
+  const tile = e.tile ?? tunedConvTile(dy.device, 'conv2d_dgrad', g) ?? autoTile(g.C);
   const dx = Tensor.empty([g.N, g.H, g.W, g.C], 'conv2d_dgrad');
   dispatch(
     { shader: useVec4(g, e.vec4) ? 'conv2d_dgrad_vec4' : 'conv2d_dgrad', inputs: 3, outputs: 1, overrides: overrides(tile) },
@@ -77,7 +78,9 @@ export function conv2dDgrad(dy: Tensor, w: Tensor, g: ConvGeometry, e: EpilogueO
 }
 
 /** dw [KH,KW,C,O] = sum over pixels of x (through each tap) times dy. */
-export function conv2dWgrad(x: Tensor, dy: Tensor, g: ConvGeometry, vec4?: boolean, fq = 2): Tensor {
+/** `fq`: filter quads per thread of the vec4 kernel (default: the tuned choice, else 2). */
+export function conv2dWgrad(x: Tensor, dy: Tensor, g: ConvGeometry, vec4?: boolean, fqWanted?: number): Tensor {
+  const fq = fqWanted ?? tunedNumber(x.device, convKey('conv2d_wgrad', g), WGRAD_FQ) ?? 2;
   const R = g.KH * g.KW * g.C;
   const K = g.N * g.OH * g.OW;
   const v4 = useVec4(g, vec4);

@@ -7,6 +7,7 @@ import { activationCode } from './activation.ts';
 import { autoTile, convGeometry, convParams, dgradPixels, pixelGrid, splitK, type ConvGeometry, type ConvOptions, type ConvTile } from './conv-geometry.ts';
 import type { EpilogueOptions } from './conv2d.ts';
 import { reduce } from './reduce.ts';
+import { tunedConvTile } from './tuning.ts';
 
 const overrides = (t: ConvTile) => ({ PX: t.PX, WGX: t.WGX, WGY: t.WGY });
 const WGRAD = { shader: 'depthwise_wgrad', inputs: 2, outputs: 1, overrides: { WGX: 4, WGY: 16 } };
@@ -30,7 +31,7 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, opts: ConvOptions & Epilog
 export function depthwiseForward(x: Tensor, w: Tensor, g: ConvGeometry, e: EpilogueOptions = {}): Tensor {
   const bias = e.bias ?? null;
   if (bias && bias.size !== g.O) throw new Error(`depthwise_conv2d: bias ${shapeStr(bias.shape)} does not match ${g.O} output channels`);
-  const tile = e.tile ?? autoTile(g.O);
+  const tile = e.tile ?? tunedConvTile(x.device, 'depthwise', g) ?? autoTile(g.O);
   const y = Tensor.empty([g.N, g.OH, g.OW, g.O], 'depthwise_conv2d');
   dispatch(
     { shader: 'depthwise', inputs: 3, outputs: 1, overrides: overrides(tile) },
@@ -43,7 +44,8 @@ export function depthwiseForward(x: Tensor, w: Tensor, g: ConvGeometry, e: Epilo
   return y;
 }
 
-export function depthwiseDgrad(dy: Tensor, w: Tensor, g: ConvGeometry, tile: ConvTile = autoTile(g.C)): Tensor {
+export function depthwiseDgrad(dy: Tensor, w: Tensor, g: ConvGeometry, tileWanted?: ConvTile): Tensor {
+  const tile = tileWanted ?? tunedConvTile(dy.device, 'depthwise_dgrad', g) ?? autoTile(g.C);
   const dx = Tensor.empty([g.N, g.H, g.W, g.C], 'depthwise_dgrad');
   dispatch(
     { shader: 'depthwise_dgrad', inputs: 2, outputs: 1, overrides: overrides(tile) },

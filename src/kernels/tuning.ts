@@ -1,0 +1,78 @@
+// Kernel variant choices per adapter and problem shape. An autotuner (conv-tuning.ts,
+// src/train/autotune.ts) times each tested variant once and keeps the fastest in a key-value
+// store; the kernels look their shape up here and fall back to the static heuristics when
+// nothing is stored. The store is given by the environment: one JSON file per adapter in Node
+// (src/node/tuning-cache.ts), localStorage or nothing in a browser. Only variants from the
+// kernels' own lists (CONV_TILES, WGRAD_FQ), each covered by the reference tests, are accepted.
+import type { Device } from '../gpu/device.ts';
+import { CONV_TILES, type ConvGeometry, type ConvTile } from './conv-geometry.ts';
+
+/** Where choices live: string keys and values (JSON), synchronous so that kernels can read it. */
+export interface TuningStore {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+}
+
+/** An in-memory store (tests, browsers without persistence). */
+export function memoryTuningStore(init: Record<string, string> = {}): TuningStore & { entries: Map<string, string> } {
+  const entries = new Map(Object.entries(init));
+  return { entries, get: (k) => entries.get(k), set: (k, v) => void entries.set(k, v) };
+}
+
+const stores = new WeakMap<Device, TuningStore>();
+
+export function setTuningStore(device: Device, store: TuningStore | null): void {
+  if (store) stores.set(device, store);
+  else stores.delete(device);
+}
+
+export function tuningStore(device: Device): TuningStore | null {
+  return stores.get(device) ?? null;
+}
+
+/** The key of one conv problem: the op (kernel family) and the whole geometry. */
+export function convKey(op: string, g: ConvGeometry): string {
+  return `${op}:${g.N}x${g.H}x${g.W}x${g.C}>${g.O} k${g.KH}x${g.KW} s${g.SH},${g.SW} d${g.DH},${g.DW} p${g.PT},${g.PL}`;
+}
+
+const sameTile = (a: ConvTile, b: ConvTile) => a.PX === b.PX && a.WGX === b.WGX && a.WGY === b.WGY;
+
+/** The stored tile of a pixel-tiled conv kernel, if one was tuned and is still a known variant. */
+export function tunedConvTile(device: Device, op: string, g: ConvGeometry): ConvTile | null {
+  const v = stores.get(device)?.get(convKey(op, g));
+  if (!v) return null;
+  try {
+    const t = JSON.parse(v) as ConvTile;
+    return CONV_TILES.find((c) => sameTile(c, t)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** A stored number (e.g. filter quads per thread of wgrad) if it is one of `allowed`. */
+export function tunedNumber(device: Device, key: string, allowed: readonly number[]): number | null {
+  const v = Number(stores.get(device)?.get(key));
+  return allowed.includes(v) ? v : null;
+}
+
+/**
+ * Times each variant (one untimed run compiles the pipeline, then the best of `repeats`
+ * synchronized runs) and returns the fastest with all timings in ms.
+ */
+export async function pickFastest<T>(device: Device, variants: readonly T[], run: (v: T) => { dispose(): void }, repeats = 2): Promise<{ best: T; ms: number[] }> {
+  const ms: number[] = [];
+  for (const v of variants) {
+    run(v).dispose();
+    await device.sync();
+    let best = Infinity;
+    for (let i = 0; i < repeats; i++) {
+      const t0 = performance.now();
+      const out = run(v);
+      await device.sync();
+      best = Math.min(best, performance.now() - t0);
+      out.dispose();
+    }
+    ms.push(best);
+  }
+  return { best: variants[ms.indexOf(Math.min(...ms))], ms };
+}

@@ -1,0 +1,73 @@
+// The conv autotuner: it only ever stores variants from the tested lists (CONV_TILES, WGRAD_FQ;
+// conv2d.test.ts and depthwise.test.ts check each against the float64 reference), ignores stale
+// entries, and the kernels run the stored choice with the reference's results.
+import { describe, it, beforeAll, expect } from 'vitest';
+import { testDevice, upload } from '../helpers/gpu.ts';
+import { randomArray } from '../helpers/random.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { numericGrad } from '../helpers/gradcheck.ts';
+import { refConv, refGeometry } from '../helpers/conv-ref.ts';
+import type { Device } from '../../src/gpu/device.ts';
+import { CONV_TILES, convGeometry } from '../../src/kernels/conv-geometry.ts';
+import { conv2dDgrad, conv2dForward, conv2dWgrad, WGRAD_FQ } from '../../src/kernels/conv2d.ts';
+import { tuneConv } from '../../src/kernels/conv-tuning.ts';
+import { convKey, memoryTuningStore, setTuningStore, tunedConvTile, tunedNumber } from '../../src/kernels/tuning.ts';
+import { tidy } from '../../src/graph/scope.ts';
+
+describe('conv autotuner', () => {
+  let device: Device;
+  beforeAll(async () => {
+    device = await testDevice();
+  });
+
+  it('stores only tested variants, and the kernels then match the reference', async () => {
+    const store = memoryTuningStore();
+    setTuningStore(device, store);
+    try {
+      const shape = [2, 7, 9, 8];
+      const O = 12;
+      const g = convGeometry('t', shape, 3, 3, O, { strides: 1, padding: 'same' });
+      const reports = await tuneConv('conv2d', g, ['fwd', 'dgrad', 'wgrad']);
+      expect(reports.map((r) => r.key)).toEqual([convKey('conv2d', g), convKey('conv2d_dgrad', g), convKey('conv2d_wgrad', g)]);
+      expect(tunedConvTile(device, 'conv2d', g)).toBe(CONV_TILES[reports[0].choice]);
+      expect(tunedConvTile(device, 'conv2d_dgrad', g)).toBe(CONV_TILES[reports[1].choice]);
+      expect(WGRAD_FQ).toContain(tunedNumber(device, convKey('conv2d_wgrad', g), WGRAD_FQ));
+      // Tuned again only when forced.
+      expect(await tuneConv('conv2d', g, ['fwd'])).toEqual([]);
+      expect((await tuneConv('conv2d', g, ['fwd'], true)).length).toBe(1);
+
+      const rg = refGeometry(shape, 3, 3, O, [1, 1], [1, 1], 'same');
+      const x = randomArray(2 * 7 * 9 * 8, 11), w = randomArray(9 * 8 * O, 12), dy = randomArray(2 * g.OH * g.OW * O, 13);
+      const [y, dx, dw] = await tidy(() => {
+        const xt = upload(x, shape), wt = upload(w, [3, 3, 8, O]), dyt = upload(dy, [2, g.OH, g.OW, O]);
+        return [conv2dForward(xt, wt, g).data(), conv2dDgrad(dyt, wt, g).data(), conv2dWgrad(xt, dyt, g).data()];
+      });
+      expectClose(await y, refConv(x, w, rg), 1e-5, 'forward');
+      expectClose(await dx, numericGrad((xx) => refConv(xx, w, rg), x, dy), 1e-4, 'dgrad');
+      expectClose(await dw, numericGrad((ww) => refConv(x, ww, rg), w, dy), 1e-4, 'wgrad');
+    } finally {
+      setTuningStore(device, null);
+    }
+  });
+
+  it('ignores entries that are not known variants', () => {
+    const g = convGeometry('t', [1, 5, 5, 4], 3, 3, 4, { padding: 'same' });
+    setTuningStore(device, memoryTuningStore({
+      [convKey('conv2d', g)]: JSON.stringify({ PX: 3, WGX: 5, WGY: 7 }),
+      [convKey('conv2d_dgrad', g)]: 'not json',
+      [convKey('conv2d_wgrad', g)]: '3',
+    }));
+    try {
+      expect(tunedConvTile(device, 'conv2d', g)).toBeNull();
+      expect(tunedConvTile(device, 'conv2d_dgrad', g)).toBeNull();
+      expect(tunedNumber(device, convKey('conv2d_wgrad', g), WGRAD_FQ)).toBeNull();
+    } finally {
+      setTuningStore(device, null);
+    }
+  });
+
+  it('refuses to tune without a store', async () => {
+    const g = convGeometry('t', [1, 5, 5, 4], 3, 3, 4, { padding: 'same' });
+    await expect(tuneConv('conv2d', g, ['fwd'])).rejects.toThrow(/no tuning store/);
+  });
+});
