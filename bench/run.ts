@@ -2,7 +2,7 @@
 // Runs each framework in its own process on the same adapter, prints a table, writes
 // bench/results/<adapter-slug>-<date>.json and regenerates the table in bench/README.md.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -116,6 +116,12 @@ export async function runBench(argv: string[]): Promise<void> {
   for (const [key, e] of elsewhere) results.push([key, { adapter: e.adapter, date, rows: e.rows }]);
   for (const [n, result] of results) {
     const file = join(here, 'results', `${n}-${date}.json`);
+    // A partial run replaces its own rows in the day's file and keeps the others.
+    if (existsSync(file)) {
+      const old = JSON.parse(readFileSync(file, 'utf8')) as { rows: Row[] };
+      const fresh = new Set(result.rows.map((r) => `${r.workload}|${r.framework}`));
+      result.rows = [...old.rows.filter((r) => !fresh.has(`${r.workload}|${r.framework}`)), ...result.rows];
+    }
     writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
     console.log(`\n${formatTable(result)}\nwrote ${file}`);
   }

@@ -46,9 +46,7 @@ export class BufferPool {
         `${label}: needs a GPU buffer of ${bytes} bytes, more than this device allows (maxBufferSize ${this.maxBufferSize})`,
       );
     }
-    const key = `${usage}:${size}`;
-    const list = this.free.get(key);
-    let buffer = list?.pop();
+    let buffer = this.free.get(`${usage}:${size}`)?.pop() ?? this.takeLarger(usage, size);
     if (buffer) {
       this.stats.hits++;
     } else {
@@ -58,9 +56,27 @@ export class BufferPool {
       this.stats.totalBytes += size;
       this.stats.peakBytes = Math.max(this.stats.peakBytes, this.stats.totalBytes);
     }
-    this.stats.liveBytes += size;
+    this.stats.liveBytes += this.sizes.get(buffer)!;
     this.stats.peakLiveBytes = Math.max(this.stats.peakLiveBytes, this.stats.liveBytes);
     return buffer;
+  }
+
+  /**
+   * A free buffer of a larger bucket, at most twice the size: activations of many different
+   * sizes then share buffers instead of each size keeping its own idle one.
+   */
+  private takeLarger(usage: number, size: number): GPUBuffer | undefined {
+    let best: GPUBuffer[] | undefined;
+    let bestSize = Infinity;
+    for (const [key, list] of this.free) {
+      if (!list.length) continue;
+      const [u, s] = key.split(':').map(Number);
+      if (u === usage && s > size && s <= 2 * size && s < bestSize) {
+        best = list;
+        bestSize = s;
+      }
+    }
+    return best?.pop();
   }
 
   release(buffer: GPUBuffer): void {
