@@ -73,3 +73,5 @@ export { exportTfjsLayers, quantizeWeights, tfjsClassNames, type TfjsExport, typ
 export { graphModelRefusal } from './loaders/tfjs-layers.ts';
 export { augmentLayers, withAugmentation, preprocessRange } from './train/augment.ts';
 export { withoutLayers, isInferenceIdentity } from './loaders/tfjs-export.ts';
+export { autotuneModel } from './train/autotune.ts';
+export { setTuningStore, memoryTuningStore, type TuningStore } from './kernels/tuning.ts';

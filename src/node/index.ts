@@ -13,3 +13,4 @@ export { readMxnetParamsFile, loadMxnetSymbolFile, gluonResnetFromCache, findGlu
 export { saveState, loadState, writeHistory, stopOnSigint } from './checkpoint.ts';
 export { writePlots } from './plots.ts';
 export { saveTfjsLayers } from './tfjs-export.ts';
+export { attachTuningCache, tuningCacheFile } from './tuning-cache.ts';
