@@ -12,6 +12,9 @@ import { addHead } from '../train/head.ts';
 import { CSVLogger, EarlyStopping, JsonLinesLogger, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau, scheduleFrom } from '../train/callbacks/index.ts';
 import type { Callback } from '../train/callbacks/callback.ts';
 import { ProgressCallback } from './progress.ts';
+import { Input, Model } from '../graph/model.ts';
+import type { Layer } from '../graph/layer.ts';
+import { UpSampling2D, UpSampling3D } from '../graph/layers/upsampling.ts';
 import { deviceLine, loadBackbone, loadData, makeLoss, makeMetrics, makeOptimizer, saveModel } from './train-setup.ts';
 import { augmentLayers, preprocessRange, withAugmentation } from '../train/augment.ts';
 
@@ -47,6 +50,14 @@ export interface FinetuneOptions {
   fineTuneLr?: string;
   limit?: string;
   augment?: string;
+  checkpoint?: string;
+  exclude?: string;
+  fromScratch?: boolean;
+  crop?: string;
+  validationData?: string;
+  decay?: string;
+  fromLogits?: boolean;
+  front?: string;
   json?: boolean;
   out: string;
   plots: boolean;
@@ -88,6 +99,14 @@ export function finetuneCommand(): Command {
     .option('--fine-tune-epochs <n>', 'epochs of the second phase', '0')
     .option('--fine-tune-lr <rate>', 'learning rate of the second phase (default lr/10)')
     .option('--limit <n>', 'use at most N training samples (quick runs)')
+    .option('--checkpoint <path>', 'TF checkpoint (TF-slim vgg_16.ckpt / inception_v3.ckpt, TF2) restored into the model by name')
+    .option('--exclude <scopes>', 'checkpoint scopes not restored, comma-separated (e.g. vgg_16/fc8)')
+    .option('--from-scratch', 'same architecture, every weight freshly initialized (the comparison run)')
+    .option('--crop <mode>', 'none|center|crop-or-pad: how images reach the input size (default: squash)')
+    .option('--validation-data <dir>', 'a separate validation/test image folder (instead of --validation-split)')
+    .option('--decay <d>', 'Keras 2 optimizer decay: lr / (1 + decay * iterations)')
+    .option('--from-logits', "the loss takes logits (a linear last layer, as Gluon's SoftmaxCrossEntropyLoss)")
+    .option('--front <spec>', 'layers before the backbone, on the --input-shape input: upsampling3d:D:H:W | upsampling2d:H:W (the backbone is built at their output size)')
     .option('--json', 'print one JSON object per epoch')
     .option('--out <dir>', 'output folder', 'finetune-out')
     .option('--no-plots', 'do not render loss/accuracy curves')
@@ -101,16 +120,19 @@ export async function finetune(o: FinetuneOptions, log: (s: string) => void = (s
   const device = await initNode();
   info(`device: ${deviceLine(device)}`);
   const seed = Number(o.seed ?? 0);
-  const { backbone, preprocess, inputShape } = await loadBackbone(o, seed);
-  const data = await loadData(o.data, {
-    inputShape,
-    preprocess: (o.preprocess ?? preprocess) as string,
-    validationSplit: Number(o.validationSplit ?? 0.2),
-    seed,
-    limit: o.limit ? Number(o.limit) : undefined,
-  });
+  const front = o.front ? frontLayers(o.front) : [];
+  const modelInput = o.inputShape ? o.inputShape.split(',').map(Number) : undefined;
+  if (front.length && !modelInput) throw new Error('--front needs --input-shape (the shape the front layers take)');
+  const backboneShape = front.length ? front.reduce<number[]>((sh, l) => [...l.computeOutputShape([sh])], modelInput!) : undefined;
+  const loaded = await loadBackbone(backboneShape ? { ...o, inputShape: backboneShape.join(',') } : o, seed);
+  const { preprocess } = loaded;
+  const inputShape = front.length ? modelInput! : loaded.inputShape;
+  const dataOpts = { inputShape, preprocess: (o.preprocess ?? preprocess) as string, seed, crop: o.crop, limit: o.limit ? Number(o.limit) : undefined };
+  const data = await loadData(o.data, { ...dataOpts, validationSplit: o.validationData ? 0 : Number(o.validationSplit ?? 0.2) });
+  const valData = o.validationData ? await loadData(o.validationData, { ...dataOpts, validationSplit: 0, limit: undefined }) : null;
   const classes = data.classNames.length;
-  const nFrozen = freeze(backbone, o.freeze ?? 'all');
+  const nFrozen = freeze(loaded.backbone, o.freeze ?? 'all');
+  const backbone = front.length ? withFront(loaded.backbone, modelInput!, front) : loaded.backbone;
   const spec = (o.head ?? 'gap,dense:CLASSES:softmax').replace(/CLASSES/g, String(classes));
   const augmented = o.augment ? withAugmentation(backbone, augmentLayers(o.augment, { seed, valueRange: preprocessRange((o.preprocess ?? preprocess) as string) })) : backbone;
   const { model, head } = addHead(augmented, spec, 'finetuned');
@@ -120,14 +142,14 @@ export async function finetune(o: FinetuneOptions, log: (s: string) => void = (s
   const lossName = o.loss ?? (regression ? 'mse' : outUnits === 1 && lastAct === 'sigmoid' ? 'binary_crossentropy' : 'categorical_crossentropy');
   const oneHot = !regression && /^categorical|^kl/.test(lossName) && outUnits > 1 ? outUnits : 0;
   const train = data.train(oneHot);
-  const val = data.validation?.(oneHot) ?? null;
-  const optimizer = await makeOptimizer(o.optimizer ?? 'adam', Number(o.lr ?? 1e-3), o.momentum ? Number(o.momentum) : undefined);
+  const val = valData ? valData.train(oneHot) : (data.validation?.(oneHot) ?? null);
+  const optimizer = await makeOptimizer(o.optimizer ?? 'adam', Number(o.lr ?? 1e-3), o.momentum ? Number(o.momentum) : undefined, o.decay ? Number(o.decay) : undefined);
   if (o.lrMult?.length) applyLrMult(model, optimizer, o.lrMult);
   const metricNames = (o.metrics ?? (regression ? 'mse' : 'accuracy')).split(',').filter(Boolean);
-  const trainer = compile(model, { optimizer, loss: await makeLoss(lossName), metrics: await makeMetrics(metricNames, lossName, outUnits) });
+  const trainer = compile(model, { optimizer, loss: await makeLoss(lossName, !!o.fromLogits), metrics: await makeMetrics(metricNames, lossName, outUnits) });
   info(
     `model: ${model.layers.length} layers, ${model.countParams()} parameters (${model.trainableWeights.reduce((s, v) => s + v.size, 0)} trainable); ` +
-      `frozen backbone layers: ${nFrozen}/${backbone.layers.length}; head: ${spec}; data: ${train.size} train, ${val?.size ?? 0} validation, ${classes} classes`,
+      `frozen backbone layers: ${nFrozen}/${loaded.backbone.layers.length}; head: ${spec}; data: ${train.size} train, ${val?.size ?? 0} validation, ${classes} classes`,
   );
 
   mkdirSync(o.out, { recursive: true });
@@ -178,7 +200,7 @@ export async function finetune(o: FinetuneOptions, log: (s: string) => void = (s
     reportCache(trainer, info);
     const ftEpochs = Number(o.fineTuneEpochs ?? 0);
     if (o.fineTuneFrom && ftEpochs > 0 && !trainer.wasAborted) {
-      const n = unfreezeFrom(backbone, o.fineTuneFrom);
+      const n = unfreezeFrom(loaded.backbone, o.fineTuneFrom);
       const lr = o.fineTuneLr ? Number(o.fineTuneLr) : Number(o.lr ?? 1e-3) / 10;
       optimizer.learningRate = lr;
       info(`phase 2: unfroze ${n} backbone layers from ${o.fineTuneFrom}; lr ${lr}`);
@@ -226,3 +248,23 @@ function reportCache(t: Trainer, info: (s: string) => void): void {
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 export type { DataSource };
+
+/** `--front`: Keras layers placed before the backbone (UpSampling3D on a 4-D tensor as Keras applies it). */
+export function frontLayers(spec: string): Layer[] {
+  return spec.split(',').filter((t) => t.trim()).map((tok) => {
+    const [kind, ...args] = tok.trim().split(':');
+    const n = args.map(Number);
+    if (n.some((v) => !Number.isInteger(v) || v < 1)) throw new Error(`--front ${tok}: sizes must be positive integers`);
+    if (kind === 'upsampling3d') return new UpSampling3D({ size: [n[0] ?? 2, n[1] ?? n[0] ?? 2, n[2] ?? n[0] ?? 2] });
+    if (kind === 'upsampling2d') return new UpSampling2D({ size: [n[0] ?? 2, n[1] ?? n[0] ?? 2] });
+    throw new Error(`--front: unknown layer '${kind}' (upsampling3d:D:H:W, upsampling2d:H:W)`);
+  });
+}
+
+/** Input(shape) -> front layers -> backbone (its layers shared). */
+function withFront(backbone: Model, shape: number[], layers: Layer[]): Model {
+  const input = Input(shape, 'input_1');
+  let x = input;
+  for (const l of layers) x = l.apply(x);
+  return new Model({ inputs: input, outputs: backbone.apply(x), name: 'front' });
+}

@@ -10,6 +10,11 @@ import { loadModelFile } from '../node/models.ts';
 import { zooModel } from '../node/keras-weights.ts';
 import { imageFolder } from '../node/image-folder.ts';
 import { ZOO, zooEntry } from '../zoo/index.ts';
+import { gluonResnet } from '../zoo/gluon-resnet.ts';
+import { loadGluonParams } from '../loaders/mxnet/names.ts';
+import { mapCheckpointToModel } from '../loaders/tf-checkpoint/index.ts';
+import { readTfCheckpointFile } from '../node/tf-checkpoint-files.ts';
+import { findGluonWeights, mxnetModelDir, readMxnetParamsFile } from '../node/mxnet.ts';
 import { saveKerasH5 } from '../loaders/keras/save.ts';
 import { fromDataset, type DataSource, type LossFn, type MetricFn } from '../train/fit.ts';
 import type { Optimizer } from '../train/optimizer.ts';
@@ -31,6 +36,12 @@ export interface BackboneOptions {
   cut?: string;
   inputShape?: string;
   top?: boolean;
+  /** A TF checkpoint (TF-slim or TF2) loaded into the model by name, after the weights. */
+  checkpoint?: string;
+  /** Checkpoint scopes left out (TF-slim's get_variables_to_restore(exclude=...)), comma-separated. */
+  exclude?: string;
+  /** Keep the architecture, re-initialize every weight (the from-scratch comparison). */
+  fromScratch?: boolean;
 }
 
 /** The backbone (cut), its preprocessing and input shape. */
@@ -40,13 +51,36 @@ export async function loadBackbone(o: BackboneOptions, seed: number): Promise<{ 
   let model: Model;
   let preprocess = 'none';
   let cut = o.cut;
-  if (ZOO[o.model.toLowerCase()]) {
+  if (o.fromScratch && !ZOO[o.model.toLowerCase()]) throw new Error('--from-scratch needs a zoo id (the architecture is rebuilt with new weights)');
+  const gluon = ZOO[o.model.toLowerCase()] && /^resnet\d+_v[12]$/.test(o.model.toLowerCase());
+  if (gluon) {
+    // Gluon zoo: `features` with the MXNet cache's weights (never downloaded); `output` is dropped.
     const e = zooEntry(o.model);
-    model = await zooModel(e.id, { weights: o.weights ?? 'imagenet', includeTop: !!o.cut, inputShape });
+    const shape = inputShape ?? [224, 224, 3];
+    if (o.fromScratch || o.weights === 'none') model = gluonResnet(e.id, { inputShape: shape, includeTop: !!o.cut }).model;
+    else {
+      const path = o.weights && o.weights !== 'imagenet' ? o.weights : findGluonWeights(e.id);
+      if (!path) throw new Error(`${e.id}: no ${e.id}-*.params in ${mxnetModelDir()}: copy the Gluon model-zoo file there (or set MXNET_HOME), or pass --weights FILE.params`);
+      const g = gluonResnet(e.id, { inputShape: shape, includeTop: !!o.cut });
+      model = g.model;
+      loadGluonParams(g, (await readMxnetParamsFile(path)).map, { skipMismatch: true, allowMissing: !!o.cut }, path);
+    }
+    preprocess = e.preprocess;
+  } else if (ZOO[o.model.toLowerCase()]) {
+    const e = zooEntry(o.model);
+    const weights = o.fromScratch || o.weights === 'none' || (o.checkpoint && !o.weights) ? null : (o.weights ?? 'imagenet');
+    model = await zooModel(e.id, { weights, includeTop: !!o.cut, inputShape });
     preprocess = e.preprocess;
   } else {
     model = (await loadModelFile(o.model, { inputShape })).model;
     if (!cut && o.top === false) cut = model.layers[model.layers.length - 2]?.name;
+  }
+  if (o.checkpoint && !o.fromScratch) {
+    const exclude = (o.exclude ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+    const ck = await readTfCheckpointFile(o.checkpoint);
+    const rep = mapCheckpointToModel(model, ck, { exclude, allowMissing: true, skipMismatch: !!exclude.length, source: o.checkpoint });
+    if (!rep.loaded.length) throw new Error(`${o.checkpoint}: no tensor of the checkpoint maps onto ${model.name}`);
+    console.error(`checkpoint ${o.checkpoint}: restored ${rep.loaded.length} tensors${rep.excluded.length ? `, excluded ${rep.excluded.length} (${exclude.join(', ')})` : ''}${rep.missing.length ? `, ${rep.missing.length} new` : ''}`);
   }
   const backbone = cut ? model.cut(cut) : model;
   return { backbone, preprocess, inputShape: backbone.inputShape };
@@ -62,7 +96,7 @@ export interface LoadedData {
 /** An image folder (class per subfolder) or `fashion-mnist` / `fashion-mnist:test` (resized/replicated to the input shape). */
 export async function loadData(
   spec: string,
-  o: { inputShape: Shape; preprocess: string; validationSplit: number; seed: number; limit?: number },
+  o: { inputShape: Shape; preprocess: string; validationSplit: number; seed: number; limit?: number; crop?: string },
 ): Promise<LoadedData> {
   const [h, w, c] = o.inputShape;
   if (spec === 'fashion-mnist' || spec.startsWith('fashion-mnist:')) {
@@ -78,7 +112,7 @@ export async function loadData(
       validation: nVal ? (k) => subset(all(k), n - nVal, n) : null,
     };
   }
-  const f = imageFolder(spec, { width: w, height: h, mode: o.preprocess as never, validationSplit: o.validationSplit, seed: o.seed });
+  const f = imageFolder(spec, { width: w, height: h, mode: o.preprocess as never, crop: (o.crop ?? 'none') as never, validationSplit: o.validationSplit, seed: o.seed });
   const limit = (d: DataSource) => (o.limit && o.limit < d.size ? { ...d, size: o.limit } : d);
   return {
     classNames: f.classNames,
@@ -88,12 +122,12 @@ export async function loadData(
   };
 }
 
-export async function makeOptimizer(name: string, learningRate: number, momentum?: number): Promise<Optimizer> {
-  return getOptimizer(name, { learningRate, ...(momentum !== undefined ? { momentum } : {}) });
+export async function makeOptimizer(name: string, learningRate: number, momentum?: number, decay?: number): Promise<Optimizer> {
+  return getOptimizer(name, { learningRate, ...(momentum !== undefined ? { momentum } : {}), ...(decay ? { decay } : {}) });
 }
 
-export async function makeLoss(name: string): Promise<LossFn> {
-  return getLoss(name);
+export async function makeLoss(name: string, fromLogits = false): Promise<LossFn> {
+  return getLoss(name, fromLogits ? { fromLogits } : {});
 }
 
 export async function makeMetrics(names: string[], lossName: string, outputUnits = 0): Promise<MetricFn[]> {
