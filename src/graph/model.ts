@@ -6,6 +6,7 @@ import { Layer, type CallContext, type KerasConfig, type LayerArgs } from './lay
 import { SymbolicTensor } from './symbolic.ts';
 import { Tensor, shapeStr, type Shape } from './tensor.ts';
 import type { Variable } from './tensor.ts';
+import { chainName, fusionPlan, releaseFolded, runChain } from './fusion.ts';
 
 /** Keras InputLayer; `Input(shape)` makes one and returns its symbolic output. */
 export class InputLayer extends Layer {
@@ -50,7 +51,16 @@ export const nodeKey = (layer: Layer, callIndex: number): string => `${layer.nam
  * Runs graph calls in order from seeded values (keyed by nodeKey) and returns the `want`ed
  * tensors. Each intermediate is disposed as soon as its last consumer has run; seeds are not.
  */
-export function runGraph(modelName: string, nodes: readonly GraphNode[], seeds: Map<string, Tensor>, want: string[], ctx: CallContext): Tensor[] {
+export function runGraph(
+  modelName: string,
+  nodes: readonly GraphNode[],
+  seeds: Map<string, Tensor>,
+  want: string[],
+  ctx: CallContext,
+  opts: { fusion?: boolean } = {},
+): Tensor[] {
+  // [pad ->] conv -> BN -> ReLU chains run as one conv (src/graph/fusion.ts); members before the last skip.
+  const plan = opts.fusion === false ? null : fusionPlan(nodes, want, seeds.keys());
   const uses = new Map<string, number>();
   for (const n of nodes) for (const s of n.inputs) uses.set(nodeKey(s.layer, s.callIndex), (uses.get(nodeKey(s.layer, s.callIndex)) ?? 0) + 1);
   for (const w of want) uses.set(w, Infinity);
@@ -58,21 +68,24 @@ export function runGraph(modelName: string, nodes: readonly GraphNode[], seeds: 
   const given = new Set(seeds.values());
   for (const n of nodes) {
     const key = nodeKey(n.layer, n.callIndex);
-    if (values.has(key)) continue;
-    const args = n.inputs.map((s) => {
+    if (values.has(key) || plan?.inner.has(key)) continue;
+    const chain = plan?.chains.get(key);
+    const from = chain ? chain.first : n;
+    const args = from.inputs.map((s) => {
       const v = values.get(nodeKey(s.layer, s.callIndex));
       if (!v) throw new Error(`model ${modelName}: layer ${n.layer.name} needs ${s.layer.name}, which has not run`);
       return v;
     });
     let out: Tensor;
     try {
-      out = n.layer.call(args, ctx);
+      out = chain ? runChain(chain, args[0], ctx) : n.layer.call(args, ctx);
     } catch (e) {
       const msg = (e as Error).message;
-      throw new Error(msg.includes(`layer ${n.layer.name}`) ? msg : `layer ${n.layer.name} (${n.layer.className}): ${msg}`);
+      const name = chain ? chainName(chain) : n.layer.name;
+      throw new Error(msg.includes(`layer ${n.layer.name}`) ? msg : `layer ${name} (${n.layer.className}): ${msg}`);
     }
     values.set(key, out);
-    for (const s of n.inputs) {
+    for (const s of from.inputs) {
       const k = nodeKey(s.layer, s.callIndex);
       const left = (uses.get(k) ?? 1) - 1;
       uses.set(k, left);
@@ -103,6 +116,8 @@ export class Model extends Layer {
   readonly layers: Layer[];
   /** Calls in execution order (inputs first). */
   protected readonly nodes: GraphNode[];
+  /** Runs conv -> BN -> ReLU chains as one conv where valid (src/graph/fusion.ts); false to run every layer on its own. */
+  fusion = true;
 
   constructor(args: ModelArgs) {
     super(args, 'model');
@@ -216,10 +231,11 @@ export class Model extends Layer {
     });
     const seeds = new Map<string, Tensor>();
     this.inputs.forEach((s, i) => seeds.set(nodeKey(s.layer, s.callIndex), inputs[i]));
-    return runGraph(this.name, this.nodes, seeds, outputs.map((o) => nodeKey(o.layer, o.callIndex)), ctx);
+    return runGraph(this.name, this.nodes, seeds, outputs.map((o) => nodeKey(o.layer, o.callIndex)), ctx, { fusion: this.fusion });
   }
 
   override dispose(): void {
+    releaseFolded(this.layers);
     for (const l of this.layers) l.dispose();
   }
 }

@@ -135,6 +135,8 @@ export class Tensor implements GpuView {
  */
 export class Variable extends Tensor {
   grad: Tensor | null = null;
+  /** Bumped whenever the values change (assign, optimizer steps, moving-statistics updates), so caches of values derived from it (folded conv weights) know when to recompute. */
+  version = 0;
   private _trainable = true;
 
   static create(data: ArrayLike<number>, shape: Shape, name: string, trainable = true, device: Device = currentDevice()): Variable {
@@ -159,6 +161,11 @@ export class Variable extends Tensor {
       throw new Error(`variable ${this.name}: expected ${this.size} values for shape ${shapeStr(this.shape)}, got ${data.length}`);
     }
     this.write(data instanceof Float32Array ? data : Float32Array.from(data));
+  }
+
+  override write(data: Float32Array, offsetElements = 0): void {
+    super.write(data, offsetElements);
+    this.version++;
   }
 
   zeroGrad(): void {

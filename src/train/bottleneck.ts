@@ -113,7 +113,7 @@ export function splitModel(model: Model): ModelSplit | null {
 
 /** Runs graph nodes from seeded values; returns the requested tensors, frees the rest. */
 export function runNodes(model: Model, nodes: readonly Node[], seeds: Map<string, Tensor>, want: string[], ctx: CallContext): Tensor[] {
-  return runGraph(model.name, nodes, seeds, want, ctx);
+  return runGraph(model.name, nodes, seeds, want, ctx, { fusion: model.fusion });
 }
 
 /** Prefix forward (no tape): input batch -> cut tensor. */

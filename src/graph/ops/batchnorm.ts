@@ -10,7 +10,7 @@
 import { batchMoments, bnApply, bnBackward, bnCoef, bnLayout, bnUpdateMoving, gradSums } from '../../kernels/batchnorm.ts';
 import { copySlab } from '../../kernels/pad.ts';
 import { record } from '../tape.ts';
-import { Tensor, shapeStr } from '../tensor.ts';
+import { Tensor, Variable, shapeStr } from '../tensor.ts';
 
 export interface BatchNormArgs {
   gamma: Tensor | null;
@@ -52,6 +52,7 @@ export function batchNorm(x: Tensor, a: BatchNormArgs): Tensor {
     // One value per channel (a last batch of one sample): variance 0, and no correction to divide by zero.
     const bessel = x.rank === 4 && l.rows > 1 ? l.rows / (l.rows - 1) : 1;
     bnUpdateMoving(stats, a.movingMean, a.movingVariance, a.momentum, bessel);
+    for (const v of [a.movingMean, a.movingVariance]) if (v instanceof Variable) v.version++;
   }
   const coef = bnCoef(stats, a.gamma, null, l.c, a.epsilon, l.rows, 0);
   const y = bnApply(x, coef, a.beta, l);

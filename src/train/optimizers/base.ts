@@ -52,6 +52,7 @@ export abstract class KernelOptimizer implements Optimizer {
       if (!g) continue;
       if (g.size !== v.size) throw new Error(`${this.name}: gradient ${shapeStr(g.shape)} does not match variable ${v.name} ${shapeStr(v.shape)}`);
       this.update(v, g, this.slotsFor(v), lr * (this.lrMult.get(v.name) ?? 1), this.iterations);
+      v.version++;
       v.zeroGrad();
     }
   }
