@@ -1,9 +1,10 @@
 // The conv autotuner: for one geometry, times every tested variant of the kernels a pass uses
-// (CONV_TILES for forward and dgrad, WGRAD_FQ for the vec4 wgrad) on random data and stores the
+// (CONV_TILES for forward and dgrad, then FWD_OQ for the vec4 forward on the chosen tile,
+// WGRAD_FQ for the vec4 wgrad) on random data and stores the
 // fastest under the device's TuningStore, where conv2d.ts and depthwise.ts look it up.
 import { Tensor } from '../graph/tensor.ts';
 import { CONV_TILES, type ConvGeometry } from './conv-geometry.ts';
-import { conv2dDgrad, conv2dForward, conv2dWgrad, WGRAD_FQ } from './conv2d.ts';
+import { conv2dDgrad, conv2dForward, conv2dWgrad, FWD_OQ, WGRAD_FQ } from './conv2d.ts';
 import { depthwiseDgrad, depthwiseForward } from './depthwise.ts';
 import { convKey, pickFastest, tunedConvTile, tunedNumber, tuningStore } from './tuning.ts';
 
@@ -61,7 +62,17 @@ export async function tuneConv(kind: 'conv2d' | 'depthwise', g: ConvGeometry, pa
           : pass === 'fwd'
             ? (tile: (typeof CONV_TILES)[number]) => depthwiseForward(x, w, g, { tile })
             : (tile: (typeof CONV_TILES)[number]) => depthwiseDgrad(dy, w, g, tile);
-      const { best, ms } = await pickFastest(device, CONV_TILES, run);
+      // The forward's filter quads first (on the default tile), then its tile with that width.
+      let oq: number | undefined;
+      if (kind === 'conv2d' && pass === 'fwd' && g.C % 4 === 0 && g.O % 4 === 0) {
+        const oqKey = convKey('conv2d_oq', g);
+        const tile = tunedConvTile(device, op, g) ?? undefined;
+        const r = await pickFastest(device, FWD_OQ, (q) => conv2dForward(x, w, g, { tile, oq: q }));
+        store.set(oqKey, String(r.best));
+        out.push({ key: oqKey, choice: FWD_OQ.indexOf(r.best), ms: r.ms });
+        oq = r.best;
+      }
+      const { best, ms } = await pickFastest(device, CONV_TILES, oq ? (tile) => conv2dForward(x, w, g, { tile, oq }) : run);
       store.set(key, JSON.stringify(best));
       out.push({ key, choice: CONV_TILES.indexOf(best), ms });
     }

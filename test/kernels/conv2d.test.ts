@@ -6,7 +6,7 @@ import { randomArray } from '../helpers/random.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { numericGrad } from '../helpers/gradcheck.ts';
 import { refConv, refGeometry, type Geo } from '../helpers/conv-ref.ts';
-import { conv2d as conv2dKernel, conv2dDgrad, conv2dForward, conv2dWgrad, WGRAD_FQ } from '../../src/kernels/conv2d.ts';
+import { conv2d as conv2dKernel, conv2dDgrad, conv2dForward, conv2dWgrad, FWD_OQ, WGRAD_FQ } from '../../src/kernels/conv2d.ts';
 import { CONV_TILES, convGeometry } from '../../src/kernels/conv-geometry.ts';
 import { conv2d } from '../../src/graph/ops/conv.ts';
 import { backward } from '../../src/graph/tape.ts';
@@ -83,6 +83,29 @@ describe('conv2d tiling and vec4 variants', () => {
         expectClose(await dx, numericGrad((xx) => refConv(xx, w, rg), x, dy), 1e-4, 'dgrad');
         expectClose(await dw, numericGrad((ww) => refConv(x, ww, rg), w, dy), 1e-4, 'wgrad');
       });
+
+  // The register-blocked forward (OQ filter quads per thread): odd sizes, filter counts that leave
+  // a partial last group of quads, every tile, strides, dilation, padding, batch, bias and relu.
+  let oqSeed = 900;
+  for (const oq of FWD_OQ)
+    for (const [s, d] of [[1, 1], [2, 1], [1, 2], [2, 2]])
+      for (const padding of ['same', 'valid'] as const)
+        it(`vec4 forward OQ=${oq} strides ${s} dilation ${d} ${padding}`, async () => {
+          const k = oqSeed++;
+          const N = k % 2 ? 1 : 3;
+          const C = [4, 8, 12][k % 3];
+          const O = [4, 8, 12, 20, 32][k % 5];
+          const [KH, KW] = k % 4 ? [3, 3] : [1, 3];
+          const shape = [N, inSize(KH, d, 4 + (k % 3)), inSize(KW, d, 3 + (k % 2) * 2), C];
+          const g = convGeometry('t', shape, KH, KW, O, { strides: s, dilation: d, padding });
+          const rg = refGeometry(shape, KH, KW, O, [s, s], [d, d], padding);
+          const x = randomArray(shape.reduce((a, b) => a * b), k), w = randomArray(KH * KW * C * O, k + 1), b = randomArray(O, k + 2);
+          const want = refConv(x, w, rg, b, 'relu');
+          for (const tile of CONV_TILES) {
+            const y = await tidy(() => conv2dForward(upload(x, shape), upload(w, [KH, KW, C, O]), g, { bias: upload(b, [O]), activation: 'relu', tile, oq })).data();
+            expectClose(y, want, 1e-5, `OQ=${oq} PX=${tile.PX}`);
+          }
+        });
 
   for (const fq of WGRAD_FQ)
     for (const O of [4, 12])

@@ -1,4 +1,4 @@
-// The conv autotuner: it only ever stores variants from the tested lists (CONV_TILES, WGRAD_FQ;
+// The conv autotuner: it only ever stores variants from the tested lists (CONV_TILES, FWD_OQ, WGRAD_FQ;
 // conv2d.test.ts and depthwise.test.ts check each against the float64 reference), ignores stale
 // entries, and the kernels run the stored choice with the reference's results.
 import { describe, it, beforeAll, expect } from 'vitest';
@@ -9,7 +9,7 @@ import { numericGrad } from '../helpers/gradcheck.ts';
 import { refConv, refGeometry } from '../helpers/conv-ref.ts';
 import type { Device } from '../../src/gpu/device.ts';
 import { CONV_TILES, convGeometry } from '../../src/kernels/conv-geometry.ts';
-import { conv2dDgrad, conv2dForward, conv2dWgrad, WGRAD_FQ } from '../../src/kernels/conv2d.ts';
+import { conv2dDgrad, conv2dForward, conv2dWgrad, FWD_OQ, WGRAD_FQ } from '../../src/kernels/conv2d.ts';
 import { tuneConv } from '../../src/kernels/conv-tuning.ts';
 import { convKey, memoryTuningStore, setTuningStore, tunedConvTile, tunedNumber } from '../../src/kernels/tuning.ts';
 import { tidy } from '../../src/graph/scope.ts';
@@ -28,13 +28,14 @@ describe('conv autotuner', () => {
       const O = 12;
       const g = convGeometry('t', shape, 3, 3, O, { strides: 1, padding: 'same' });
       const reports = await tuneConv('conv2d', g, ['fwd', 'dgrad', 'wgrad']);
-      expect(reports.map((r) => r.key)).toEqual([convKey('conv2d', g), convKey('conv2d_dgrad', g), convKey('conv2d_wgrad', g)]);
-      expect(tunedConvTile(device, 'conv2d', g)).toBe(CONV_TILES[reports[0].choice]);
-      expect(tunedConvTile(device, 'conv2d_dgrad', g)).toBe(CONV_TILES[reports[1].choice]);
+      expect(reports.map((r) => r.key)).toEqual([convKey('conv2d_oq', g), convKey('conv2d', g), convKey('conv2d_dgrad', g), convKey('conv2d_wgrad', g)]);
+      expect(tunedNumber(device, convKey('conv2d_oq', g), FWD_OQ)).toBe(FWD_OQ[reports[0].choice]);
+      expect(tunedConvTile(device, 'conv2d', g)).toBe(CONV_TILES[reports[1].choice]);
+      expect(tunedConvTile(device, 'conv2d_dgrad', g)).toBe(CONV_TILES[reports[2].choice]);
       expect(WGRAD_FQ).toContain(tunedNumber(device, convKey('conv2d_wgrad', g), WGRAD_FQ));
       // Tuned again only when forced.
       expect(await tuneConv('conv2d', g, ['fwd'])).toEqual([]);
-      expect((await tuneConv('conv2d', g, ['fwd'], true)).length).toBe(1);
+      expect((await tuneConv('conv2d', g, ['fwd'], true)).length).toBe(2); // filter quads, then tile
 
       const rg = refGeometry(shape, 3, 3, O, [1, 1], [1, 1], 'same');
       const x = randomArray(2 * 7 * 9 * 8, 11), w = randomArray(9 * 8 * O, 12), dy = randomArray(2 * g.OH * g.OW * O, 13);
