@@ -9,10 +9,9 @@
 //   model.compile(RMSprop(lr=1e-4, decay=1e-6), loss='mse'); model.fit(...); model.save('model.h5')
 //   plot loss/val_loss; model.predict(x_test) * std + mean
 //
-// The same run as one command, once the CLI reads regression targets (not yet: see examples/README.md;
-// every other flag exists):
+// The same run as one command (--targets draws the per-class prices and normalizes them):
 //   wgft finetune --model vgg16 --weights imagenet --input-shape 48,48,3 --data fashion-mnist \
-//     --targets prices.csv --head flatten,dense:256:relu,dropout:0.5,dense:1:linear --freeze 15 \
+//     --targets class-normal:50:20:5 --head flatten,dense:256:relu,dropout:0.5,dense:1:linear --freeze 15 \
 //     --optimizer rmsprop --lr 1e-4 --decay 1e-6 --loss mse --epochs 5 --batch-size 64 --out out/02-prices
 //
 //   node --import tsx examples/02-vgg16-regression.ts            reduced: 96 images, 3 epochs (~1 min)

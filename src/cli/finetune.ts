@@ -38,6 +38,7 @@ export interface FinetuneOptions {
   validationSplit: string;
   seed: string;
   loss?: string;
+  targets?: string;
   metrics?: string;
   classWeight?: string;
   cache: boolean;
@@ -87,6 +88,7 @@ export function finetuneCommand(): Command {
     .option('--batch-size <n>', 'batch size', '64')
     .option('--validation-split <f>', 'fraction held out for validation', '0.2')
     .option('--seed <n>', 'seed for shuffling, splitting and new weights', '0')
+    .option('--targets <spec>', 'regression targets from the class labels: class-normal:MEAN:STD:NOISE[:SEED] (the VGG16 prices recipe) or a JSON table of values per class; implies --loss mse')
     .option('--loss <name>', 'loss (default: categorical_crossentropy for softmax heads, binary_crossentropy for 1-unit sigmoid, mse otherwise)')
     .option('--metrics <list>', 'comma-separated metrics (default accuracy, or mse for regression)')
     .option('--class-weight <balanced|w0,w1,...>', 'per-class loss weights')
@@ -127,7 +129,7 @@ export async function finetune(o: FinetuneOptions, log: (s: string) => void = (s
   const loaded = await loadBackbone(backboneShape ? { ...o, inputShape: backboneShape.join(',') } : o, seed);
   const { preprocess } = loaded;
   const inputShape = front.length ? modelInput! : loaded.inputShape;
-  const dataOpts = { inputShape, preprocess: (o.preprocess ?? preprocess) as string, seed, crop: o.crop, limit: o.limit ? Number(o.limit) : undefined };
+  const dataOpts = { inputShape, preprocess: (o.preprocess ?? preprocess) as string, seed, crop: o.crop, limit: o.limit ? Number(o.limit) : undefined, targets: o.targets };
   const data = await loadData(o.data, { ...dataOpts, validationSplit: o.validationData ? 0 : Number(o.validationSplit ?? 0.2) });
   const valData = o.validationData ? await loadData(o.validationData, { ...dataOpts, validationSplit: 0, limit: undefined }) : null;
   const classes = data.classNames.length;

@@ -86,6 +86,8 @@ export async function loadBackbone(o: BackboneOptions, seed: number): Promise<{ 
   return { backbone, preprocess, inputShape: backbone.inputShape };
 }
 
+import { parseTargets, withTargets } from '../train/targets.ts';
+
 export interface LoadedData {
   classNames: string[];
   regression: boolean;
@@ -95,6 +97,22 @@ export interface LoadedData {
 
 /** An image folder (class per subfolder) or `fashion-mnist` / `fashion-mnist:test` (resized/replicated to the input shape). */
 export async function loadData(
+  spec: string,
+  o: { inputShape: Shape; preprocess: string; validationSplit: number; seed: number; limit?: number; crop?: string; targets?: string },
+): Promise<LoadedData> {
+  const d = await loadClassData(spec, o);
+  if (!o.targets) return d;
+  // Regression: class indices (oneHot 0) turned into values by the targets spec.
+  const fn = parseTargets(o.targets, d.classNames);
+  return {
+    classNames: d.classNames,
+    regression: true,
+    train: () => withTargets(d.train(0), fn),
+    validation: d.validation ? () => withTargets(d.validation!(0), fn) : null,
+  };
+}
+
+async function loadClassData(
   spec: string,
   o: { inputShape: Shape; preprocess: string; validationSplit: number; seed: number; limit?: number; crop?: string },
 ): Promise<LoadedData> {
