@@ -29,11 +29,12 @@ describe('autotuneModel', () => {
     try {
       const reports = await autotuneModel(model, 2);
       const ops = reports.map((r) => r.key.split(':')[0]);
-      // c1 (8 -> 4, frozen): forward; c2 reads the cut: forward + wgrad; c3 has c2's geometry,
-      // whose forward and wgrad are stored, so only its dgrad is new.
-      expect(ops).toEqual(['conv2d', 'conv2d', 'conv2d_wgrad', 'conv2d_dgrad']);
+      // c1 (8 -> 4, frozen): forward (channels per thread, then the tile); c2 reads the cut:
+      // forward + wgrad; c3 has c2's geometry, whose forward and wgrad are stored, so only its
+      // dgrad is new.
+      expect(ops).toEqual(['conv2d_oq', 'conv2d', 'conv2d_oq', 'conv2d', 'conv2d_wgrad', 'conv2d_dgrad']);
       expect(reports[0].key).toContain('x8>4');
-      expect(store.entries.size).toBe(4);
+      expect(store.entries.size).toBe(6);
       expect(await autotuneModel(model, 2)).toEqual([]);
     } finally {
       setTuningStore(device, null);
