@@ -1,6 +1,6 @@
 // Keras Activation layer, and the activation-name handling shared by layers with an
 // `activation` argument. Softmax is applied over the last axis.
-import { activationCode, ACTIVATION_ALIASES } from '../../kernels/activation.ts';
+import { activationCode, ACTIVATION_ALIASES, defaultAlpha } from '../../kernels/activation.ts';
 import { activation as activationOp } from '../ops/activation.ts';
 import { softmax } from '../ops/softmax.ts';
 import { Layer, type CallContext, type KerasConfig, type LayerArgs } from '../layer.ts';
@@ -19,7 +19,7 @@ export function activationName(spec: unknown): string {
 export const activationConfig = (name: string): string => name;
 
 /** Applies a named activation (softmax included) differentiably. */
-export function applyActivation(x: Tensor, name: string, alpha = 0): Tensor {
+export function applyActivation(x: Tensor, name: string, alpha = defaultAlpha(name)): Tensor {
   return name === 'softmax' ? softmax(x) : activationOp(x, name, alpha);
 }
 

@@ -4,6 +4,7 @@
 //   conv2dTranspose   x [N,H,W,I],  kernel [KH,KW,O,I]  -> O channels (Keras Conv2DTranspose)
 // Bias and activations whose derivative follows from the output (FUSABLE) run in the kernel's
 // epilogue. Backward: dz = dy * act'(y); then dgrad, wgrad and the bias sum, each only if needed.
+import { defaultAlpha } from '../../kernels/activation.ts';
 import { activation as activationKernel, activationBackward } from '../../kernels/elementwise.ts';
 import { conv2dDgrad, conv2dForward, conv2dGeometry, conv2dWgrad } from '../../kernels/conv2d.ts';
 import { depthwiseDgrad, depthwiseForward, depthwiseGeometry, depthwiseWgrad } from '../../kernels/depthwise.ts';
@@ -66,12 +67,12 @@ const TRANSPOSED: Kernels = {
 
 export function conv2d(x: Tensor, kernel: Tensor, bias: Tensor | null, args: ConvArgs = {}): Tensor {
   const g = conv2dGeometry('conv2d', x.shape, kernel, args);
-  return convOp('conv2d', CONV, x, kernel, bias, g, args.activation ?? 'linear', args.alpha ?? 0);
+  return convOp('conv2d', CONV, x, kernel, bias, g, args.activation ?? 'linear', args.alpha ?? defaultAlpha(args.activation ?? 'linear'));
 }
 
 export function depthwiseConv2d(x: Tensor, kernel: Tensor, bias: Tensor | null, args: ConvArgs = {}): Tensor {
   const g = depthwiseGeometry('depthwise_conv2d', x.shape, kernel, args);
-  return convOp('depthwise_conv2d', DEPTHWISE, x, kernel, bias, g, args.activation ?? 'linear', args.alpha ?? 0);
+  return convOp('depthwise_conv2d', DEPTHWISE, x, kernel, bias, g, args.activation ?? 'linear', args.alpha ?? defaultAlpha(args.activation ?? 'linear'));
 }
 
 /** Keras deconv_output_length without output_padding: same -> n*s, valid -> n*s + max(k_eff - s, 0). */
@@ -98,5 +99,5 @@ export function transposeGeometry(op: string, x: readonly number[], kernel: Tens
 
 export function conv2dTranspose(x: Tensor, kernel: Tensor, bias: Tensor | null, args: ConvArgs = {}): Tensor {
   const g = transposeGeometry('conv2d_transpose', x.shape, kernel, args);
-  return convOp('conv2d_transpose', TRANSPOSED, x, kernel, bias, g, args.activation ?? 'linear', args.alpha ?? 0);
+  return convOp('conv2d_transpose', TRANSPOSED, x, kernel, bias, g, args.activation ?? 'linear', args.alpha ?? defaultAlpha(args.activation ?? 'linear'));
 }

@@ -1,5 +1,6 @@
 // dense(x, kernel, bias, activation): y = act(x · W + b) as one fused GEMM, and its backward:
 // dz = dy * act'(y); dx = dz · Wᵀ; dW = xᵀ · dz; db = sum_rows dz. Only what is needed runs.
+import { defaultAlpha } from '../../kernels/activation.ts';
 import { activation as activationKernel, activationBackward } from '../../kernels/elementwise.ts';
 import { matmul as matmulKernel } from '../../kernels/matmul.ts';
 import { reduce } from '../../kernels/reduce.ts';
@@ -23,7 +24,7 @@ export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   ]);
 }
 
-export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, act = 'linear', alpha = 0): Tensor {
+export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, act = 'linear', alpha = defaultAlpha(act)): Tensor {
   if (x.rank !== 2) throw new Error(`dense: expects [batch, features] input, got ${shapeStr(x.shape)}`);
   if (x.shape[1] !== kernel.shape[0]) {
     throw new Error(`dense: input has ${x.shape[1]} features but kernel ${kernel.name} is ${shapeStr(kernel.shape)}`);
