@@ -1,10 +1,13 @@
-// Elementwise binary op with NumPy broadcasting: y = a (op) b.
+// Elementwise binary op with NumPy broadcasting, then an activation: y = act(a (op) b)
+// (act 0 = linear; the residual Add + ReLU of ResNet blocks runs as one dispatch).
 // inputs: a, b; outputs: y
-// params: n, rank, op (0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min), scalar-free; then the output
-// shape and the element strides of a and b (0 on broadcast axes), 8 entries each, innermost last.
+// params: n, rank, op (0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min), act (include/activation.wgsl,
+// alpha 0: linear, relu, relu6); then the output shape and the element strides of a and b (0 on
+// broadcast axes), 8 entries each, innermost last.
 #include "index"
+#include "activation"
 struct Params {
-  n: u32, rank: u32, op: u32, pad: u32,
+  n: u32, rank: u32, op: u32, act: u32,
   shape: array<vec4<u32>, 2>,
   a_strides: array<vec4<u32>, 2>,
   b_strides: array<vec4<u32>, 2>,
@@ -40,5 +43,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     ia += c * p.a_strides[k / 4u][k % 4u];
     ib += c * p.b_strides[k / 4u][k % 4u];
   }
-  y[i] = apply(a[ia], b[ib]);
+  y[i] = activate(apply(a[ia], b[ib]), p.act, 0.0);
 }

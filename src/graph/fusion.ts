@@ -13,7 +13,10 @@
 // BN may need a gradient.
 // Gradients to the conv's input stay exact (the folded conv is recorded like any conv).
 // Without a BN, [pad ->] conv(linear) -> activation is fused in any mode (same backward).
+// An Add (2+ inputs) whose only consumer is a ReLU / ReLU6 (ResNet blocks) runs as one add kernel
+// with the activation in it, in any mode: its backward dy * act'(y) needs only the output.
 import { conv2d, depthwiseConv2d } from './ops/conv.ts';
+import { addActivation } from './ops/arith.ts';
 import { FUSABLE } from './ops/activation.ts';
 import { bnFold } from '../kernels/bn-fold.ts';
 import { keep } from './scope.ts';
@@ -43,7 +46,8 @@ interface BnLike extends Layer {
 }
 
 /** One fused chain: conv, then optionally a BN, then optionally an activation. */
-export interface FusedChain {
+export interface ConvChain {
+  kind: 'conv';
   /** A ZeroPadding2D run as the conv's 'same' padding. */
   pad: GraphNode | null;
   conv: GraphNode;
@@ -56,6 +60,18 @@ export interface FusedChain {
   /** The chain's first node, whose inputs the chain reads. */
   first: GraphNode;
 }
+
+/** An Add whose only consumer is a ReLU / ReLU6: one add kernel with the activation in it. */
+export interface AddChain {
+  kind: 'add';
+  add: GraphNode;
+  act: GraphNode;
+  activation: 'relu' | 'relu6';
+  last: string;
+  first: GraphNode;
+}
+
+export type FusedChain = ConvChain | AddChain;
 
 export interface FusionPlan {
   /** Chains by the key of their last node. */
@@ -144,9 +160,19 @@ export function fusionPlan(nodes: readonly GraphNode[], want: readonly string[],
     const pad = before && before.layer.className === 'ZeroPadding2D' && onlyConsumer(before) === conv && padIsSame(before, conv.layer) ? before : null;
     if (!pad && !bn && !act) continue;
     const members = [pad, conv, bn, act].filter((m): m is GraphNode => m !== null);
-    const chain: FusedChain = { pad, conv, bn, act, activation: act ? activation! : 'linear', last: key(members[members.length - 1]), first: members[0] };
+    const chain: FusedChain = { kind: 'conv', pad, conv, bn, act, activation: act ? activation! : 'linear', last: key(members[members.length - 1]), first: members[0] };
     chains.set(chain.last, chain);
     for (const m of members.slice(0, -1)) inner.add(key(m));
+  }
+  for (const add of nodes) {
+    if (add.layer.className !== 'Add' || add.inputs.length < 2) continue;
+    // The ReLU may be a wanted output (a backbone cut after its last block): the chain makes it.
+    const act = onlyConsumer(add);
+    const activation = act && !seedKeys.includes(key(act)) ? epilogueOf(act.layer) : null;
+    if (activation !== 'relu' && activation !== 'relu6') continue;
+    const chain: AddChain = { kind: 'add', add, act: act!, activation, last: key(act!), first: add };
+    chains.set(chain.last, chain);
+    inner.add(key(add));
   }
   const plan = { chains, inner };
   byList.set(cacheKey, plan);
@@ -199,7 +225,7 @@ export function releaseFolded(layers: Iterable<Layer>): void {
 }
 
 /** True when the chain's BN may be folded in this call. */
-function canFold(chain: FusedChain, ctx: CallContext): boolean {
+function canFold(chain: ConvChain, ctx: CallContext): boolean {
   const conv = chain.conv.layer as ConvLike;
   const bn = chain.bn!.layer as BnLike;
   if (ctx.training && bn.trainable) return false; // batch statistics
@@ -208,8 +234,13 @@ function canFold(chain: FusedChain, ctx: CallContext): boolean {
   return weights.every((w) => !w || !w.requiresGrad);
 }
 
-/** Runs a chain on the conv's input; falls back to the layers one by one when it cannot fuse. */
-export function runChain(chain: FusedChain, x: Tensor, ctx: CallContext): Tensor {
+/**
+ * Runs a chain on the inputs of its first node; a conv chain falls back to the layers one by one
+ * when its BN cannot be folded.
+ */
+export function runChain(chain: FusedChain, xs: Tensor[], ctx: CallContext): Tensor {
+  if (chain.kind === 'add') return addActivation(xs, chain.activation);
+  const x = xs[0];
   const conv = chain.conv.layer as ConvLike;
   const op = conv.className === 'Conv2D' ? conv2d : depthwiseConv2d;
   const convOptions = { ...conv.convOptions, ...(chain.pad ? { padding: 'same' as const } : {}) };
@@ -231,4 +262,4 @@ export function runChain(chain: FusedChain, x: Tensor, ctx: CallContext): Tensor
 }
 
 /** The layers a chain stands for, for error messages. */
-export const chainName = (c: FusedChain): string => [c.pad, c.conv, c.bn, c.act].filter(Boolean).map((n) => n!.layer.name).join('+');
+export const chainName = (c: FusedChain): string => (c.kind === 'add' ? [c.add, c.act] : [c.pad, c.conv, c.bn, c.act]).filter(Boolean).map((n) => n!.layer.name).join('+');

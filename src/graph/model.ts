@@ -59,7 +59,7 @@ export function runGraph(
   ctx: CallContext,
   opts: { fusion?: boolean } = {},
 ): Tensor[] {
-  // [pad ->] conv -> BN -> ReLU chains run as one conv (src/graph/fusion.ts); members before the last skip.
+  // [pad ->] conv -> BN -> ReLU chains run as one conv, Add -> ReLU as one add (src/graph/fusion.ts); members before the last skip.
   const plan = opts.fusion === false ? null : fusionPlan(nodes, want, seeds.keys());
   const uses = new Map<string, number>();
   for (const n of nodes) for (const s of n.inputs) uses.set(nodeKey(s.layer, s.callIndex), (uses.get(nodeKey(s.layer, s.callIndex)) ?? 0) + 1);
@@ -78,7 +78,7 @@ export function runGraph(
     });
     let out: Tensor;
     try {
-      out = chain ? runChain(chain, args[0], ctx) : n.layer.call(args, ctx);
+      out = chain ? runChain(chain, args, ctx) : n.layer.call(args, ctx);
     } catch (e) {
       const msg = (e as Error).message;
       const name = chain ? chainName(chain) : n.layer.name;

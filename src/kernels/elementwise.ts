@@ -55,17 +55,18 @@ export type BinaryOp = keyof typeof OPS;
 
 const pad8 = (v: number[]) => [...v, ...new Array(8 - v.length).fill(0)];
 
-export function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+/** y = act(a (op) b) with broadcasting; `act` takes no parameter (linear, relu, relu6, ...). */
+export function binary(op: BinaryOp, a: Tensor, b: Tensor, act = 'linear'): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, op);
   if (shape.length > 8) throw new Error(`${op}: rank ${shape.length} exceeds 8`);
   const y = Tensor.empty(shape, op);
   const params = [
-    y.size, shape.length, OPS[op], 0,
+    y.size, shape.length, OPS[op], activationCode(act),
     ...pad8(shape.length ? shape : [1]),
     ...pad8(broadcastStrides(a.shape, shape)),
     ...pad8(broadcastStrides(b.shape, shape)),
   ];
-  dispatch(BINARY, [a, b], [y], params, wg(y), `${op} ${shapeStr(a.shape)} ${shapeStr(b.shape)}`);
+  dispatch(BINARY, [a, b], [y], params, wg(y), `${op}${act === 'linear' ? '' : `+${act}`} ${shapeStr(a.shape)} ${shapeStr(b.shape)}`);
   return y;
 }
 

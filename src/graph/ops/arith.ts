@@ -18,6 +18,29 @@ export function add(a: Tensor, b: Tensor): Tensor {
   ]);
 }
 
+/**
+ * y = act(x0 + x1 + ...) (broadcasting) with the activation applied by the last add's kernel:
+ * the residual Add + ReLU of ResNet blocks as one dispatch. `act` must be one whose derivative
+ * follows from y alone with alpha 0 (relu, relu6): the backward is dy * act'(y) summed to each
+ * input's shape, so only y is saved, not the sum.
+ */
+export function addActivation(xs: Tensor[], act: 'relu' | 'relu6'): Tensor {
+  if (xs.length < 2) throw new Error(`add+${act}: needs at least 2 inputs, got ${xs.length}`);
+  let y = xs[0];
+  for (let i = 1; i < xs.length; i++) {
+    const next = K.binary('add', y, xs[i], i === xs.length - 1 ? act : 'linear');
+    if (y !== xs[0]) y.dispose();
+    y = next;
+  }
+  const shapes = xs.map((x) => x.shape);
+  return record(`add_${act}`, xs, y, [y], (dy, [ys], needs) => {
+    const g = K.activationBackward(ys, ys, dy, act);
+    const grads = shapes.map((s, i) => (needs[i] ? sumToShape(g, s) : null));
+    g.dispose();
+    return grads;
+  });
+}
+
 export function sub(a: Tensor, b: Tensor): Tensor {
   const y = K.sub(a, b);
   return record('sub', [a, b], y, [], (dy, _s, needs) => {
