@@ -3,6 +3,9 @@
 // no workgroup memory and no barriers (very costly on CPU adapters such as llvmpipe), no im2col
 // buffer. Out-of-range taps read element 0 scaled by 0 instead of branching in the inner loop.
 // Grid: x over output channels / 4, (y, z) over pixel groups (z splits past the y limit).
+// Precision: a prelude (src/gpu/precision.ts) supplies q1 / q4, which round the multiply operands to
+// f16 under mixed and f16 (identity under f32). w stays float32 under f16 too (element reads with
+// any channel count have no half copy here), so this kernel runs mixed.
 // inputs: x, w, bias (ignored unless has_bias); outputs: y; params: Params (include/conv.wgsl)
 #include "conv"
 #include "activation"
@@ -52,8 +55,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       if (!hit) { continue; }
       var wr = (kh * p.KW + kw) * p.C * p.O;
       for (var c = 0u; c < p.C; c++) {
-        let wv = vec4<f32>(w[wr + oc[0]], w[wr + oc[1]], w[wr + oc[2]], w[wr + oc[3]]);
-        for (var i = 0u; i < PX; i++) { acc[i] += (x[off[i] + c] * msk[i]) * wv; }
+        let wv = q4(vec4<f32>(w[wr + oc[0]], w[wr + oc[1]], w[wr + oc[2]], w[wr + oc[3]]));
+        for (var i = 0u; i < PX; i++) { acc[i] += (q1(x[off[i] + c]) * msk[i]) * wv; }
         wr += p.O;
       }
     }

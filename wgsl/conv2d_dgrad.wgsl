@@ -4,6 +4,9 @@
 // x 4 input channels, and walks the taps that reach them: pixels SW apart are reached by the same
 // taps, so strided convs skip whole taps instead of masking every other pixel. No workgroup
 // memory, no barriers. Grid as conv2d.wgsl, over C / 4 and pixel groups (dgradPixels in TS).
+// Precision: a prelude (src/gpu/precision.ts) supplies q1 / q4, which round the multiply operands to
+// f16 under mixed and f16 (identity under f32). w stays float32 under f16 too (element reads with
+// any channel count have no half copy here), so this kernel runs mixed.
 // inputs: dy, w, bias (ignored unless has_bias); outputs: dx; params: Params (include/conv.wgsl)
 #include "conv"
 #include "activation"
@@ -66,8 +69,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       if (!hit) { continue; }
       let wr = (kh * p.KW + kw) * p.C * p.O;
       for (var o = 0u; o < p.O; o++) {
-        let wv = vec4<f32>(w[wr + cc[0] + o], w[wr + cc[1] + o], w[wr + cc[2] + o], w[wr + cc[3] + o]);
-        for (var i = 0u; i < PX; i++) { acc[i] += (dy[off[i] + o] * msk[i]) * wv; }
+        let wv = q4(vec4<f32>(w[wr + cc[0] + o], w[wr + cc[1] + o], w[wr + cc[2] + o], w[wr + cc[3] + o]));
+        for (var i = 0u; i < PX; i++) { acc[i] += (q1(dy[off[i] + o]) * msk[i]) * wv; }
       }
     }
   }

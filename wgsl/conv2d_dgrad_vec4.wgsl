@@ -1,11 +1,13 @@
 // Conv2D input gradient for C % 4 == 0 and O % 4 == 0: as conv2d_dgrad.wgsl, but dy and w are
 // read as vec4 along the filters and dx written as vec4 along the channels: a step over 4 filters
 // costs PX + 4 vector loads for 16*PX multiply-adds. No workgroup memory, no barriers.
+// Precision: a prelude (src/gpu/precision.ts) supplies q4, which rounds dy to f16 under mixed and
+// f16 (identity under f32), and W4 / w4, w's element type and its widening (halves under f16).
 // inputs: dy, w, bias (ignored unless has_bias); outputs: dx; params: Params (include/conv.wgsl)
 #include "conv"
 #include "activation"
 @group(0) @binding(0) var<storage, read> dy: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> w: array<W4>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<vec4<f32>>;
 @group(0) @binding(4) var<uniform> p: Params;
@@ -62,12 +64,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       // Rows c4*4 .. c4*4+3 of this tap's [C, O] block, as vec4 runs along O.
       let wr = ((kh * p.KW + kw) * p.C + c4 * 4u) * O4;
       for (var o = 0u; o < O4; o++) {
-        let w0 = w[wr + o];
-        let w1 = w[wr + O4 + o];
-        let w2 = w[wr + 2u * O4 + o];
-        let w3 = w[wr + 3u * O4 + o];
+        let w0 = w4(w[wr + o]);
+        let w1 = w4(w[wr + O4 + o]);
+        let w2 = w4(w[wr + 2u * O4 + o]);
+        let w3 = w4(w[wr + 3u * O4 + o]);
         for (var i = 0u; i < PX; i++) {
-          let d = dy[off[i] + o] * msk[i];
+          let d = q4(dy[off[i] + o]) * msk[i];
           acc[i] += vec4<f32>(dot(d, w0), dot(d, w1), dot(d, w2), dot(d, w3));
         }
       }

@@ -2,11 +2,13 @@
 // but x, w and y are read as vec4 (4 input channels of a pixel, 4 filters of a kernel row), so a
 // step over 4 input channels costs PX + 4 vector loads for 16*PX multiply-adds. No workgroup
 // memory, no barriers. Grid as conv2d.wgsl, over O / 4 and pixel groups.
+// Precision: a prelude (src/gpu/precision.ts) supplies q4, which rounds x to f16 under mixed and
+// f16 (identity under f32), and W4 / w4, w's element type and its widening (halves under f16).
 // inputs: x, w, bias (ignored unless has_bias); outputs: y; params: Params (include/conv.wgsl)
 #include "conv"
 #include "activation"
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> w: array<W4>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<vec4<f32>>;
 @group(0) @binding(4) var<uniform> p: Params;
@@ -51,12 +53,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       if (!hit) { continue; }
       var wr = (kh * p.KW + kw) * p.C * O4 + o4;
       for (var c = 0u; c < C4; c++) {
-        let w0 = w[wr];
-        let w1 = w[wr + O4];
-        let w2 = w[wr + 2u * O4];
-        let w3 = w[wr + 3u * O4];
+        let w0 = w4(w[wr]);
+        let w1 = w4(w[wr + O4]);
+        let w2 = w4(w[wr + 2u * O4]);
+        let w3 = w4(w[wr + 3u * O4]);
         for (var i = 0u; i < PX; i++) {
-          let xv = x[off[i] + c] * msk[i];
+          let xv = q4(x[off[i] + c]) * msk[i];
           acc[i] += xv.x * w0 + xv.y * w1 + xv.z * w2 + xv.w * w3;
         }
         wr += 4u * O4;

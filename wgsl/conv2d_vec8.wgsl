@@ -5,11 +5,13 @@
 // invocations as SIMD lanes, where barriers are costly and loads per multiply-add decide).
 // A partial last group of quads clamps its reads to the last quad and skips those stores.
 // Grid as conv2d_vec4.wgsl but over ceil(O / (4*OQ)) and pixel groups.
+// Precision: a prelude (src/gpu/precision.ts) supplies q4, which rounds x to f16 under mixed and
+// f16 (identity under f32), and W4 / w4, w's element type and its widening (halves under f16).
 // inputs: x, w, bias (ignored unless has_bias); outputs: y; params: Params (include/conv.wgsl)
 #include "conv"
 #include "activation"
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> w: array<W4>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<vec4<f32>>;
 @group(0) @binding(4) var<uniform> p: Params;
@@ -63,10 +65,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       for (var c = 0u; c < C4; c++) {
         var wv: array<array<vec4<f32>, 4>, 4>;
         for (var kk = 0u; kk < 4u; kk++) {
-          for (var j = 0u; j < OQ; j++) { wv[kk][j] = w[wr + kk * O4 + q[j]]; }
+          for (var j = 0u; j < OQ; j++) { wv[kk][j] = w4(w[wr + kk * O4 + q[j]]); }
         }
         for (var i = 0u; i < PX; i++) {
-          let xv = x[off[i] + c] * msk[i];
+          let xv = q4(x[off[i] + c]) * msk[i];
           for (var j = 0u; j < OQ; j++) {
             acc[i][j] += xv.x * wv[0][j] + xv.y * wv[1][j] + xv.z * wv[2][j] + xv.w * wv[3][j];
           }

@@ -2,6 +2,8 @@
 // Rows r = (kh*KW + kw)*C + c, columns o; the sum over K = N*OH*OW pixels is cut into `splits`
 // chunks of `chunk` pixels, one per grid z, each writing partial[s, r, o]; a reduce pass adds the
 // chunks (src/kernels/conv2d.ts). Each thread owns 4 rows x 4 columns; no workgroup memory.
+// Precision: a prelude (src/gpu/precision.ts) supplies q1 / q4, which round x and dy to f16 under
+// mixed and f16 (identity under f32); neither is a weight, so both stay float32 in memory.
 // inputs: x, dy; outputs: partial; params: Params (include/conv.wgsl)
 #include "conv"
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -43,13 +45,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let ihb = i32(oh * p.SH);
     let iwb = i32(ow * p.SW);
     let d = k * p.O;
-    let dv = vec4<f32>(dy[d + oc[0]], dy[d + oc[1]], dy[d + oc[2]], dy[d + oc[3]]);
+    let dv = q4(vec4<f32>(dy[d + oc[0]], dy[d + oc[1]], dy[d + oc[2]], dy[d + oc[3]]));
     for (var i = 0u; i < 4u; i++) {
       let ih = ihb + dh[i];
       let iw = iwb + dw[i];
       let ok = ih >= 0 && ih < i32(p.H) && iw >= 0 && iw < i32(p.W);
       let xi = select(0u, ((img + u32(ih)) * p.W + u32(iw)) * p.C + ch[i], ok);
-      acc[i] += (x[xi] * select(0.0, 1.0, ok)) * dv;
+      acc[i] += (q1(x[xi]) * select(0.0, 1.0, ok)) * dv;
     }
     ow++;
     if (ow == p.OW) { ow = 0u; oh++; if (oh == p.OH) { oh = 0u; img += p.H; } }

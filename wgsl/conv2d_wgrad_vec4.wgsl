@@ -2,6 +2,8 @@
 // thread owns 4 consecutive channels of one tap x FQ quads of filters and reads x and dy as vec4,
 // so a pixel costs 1 + FQ vector loads for 16*FQ multiply-adds (an outer product). No workgroup
 // memory.
+// Precision: a prelude (src/gpu/precision.ts) supplies q4, which rounds x and dy to f16 under
+// mixed and f16 (identity under f32); neither is a weight, so both stay float32 in memory.
 // inputs: x, dy; outputs: partial [splits, KH*KW*C, O]; params: Params (include/conv.wgsl)
 #include "conv"
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
@@ -39,9 +41,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let ih = i32(oh * p.SH) + dh;
     let iw = i32(ow * p.SW) + dw;
     let ok = ih >= 0 && ih < i32(p.H) && iw >= 0 && iw < i32(p.W);
-    let xv = x[select(0u, ((img + u32(ih)) * p.W + u32(iw)) * C4 + cq, ok)] * select(0.0, 1.0, ok);
+    let xv = q4(x[select(0u, ((img + u32(ih)) * p.W + u32(iw)) * C4 + cq, ok)]) * select(0.0, 1.0, ok);
     for (var q = 0u; q < FQ; q++) {
-      let dv = dy[k * O4 + min(o4 + q, O4 - 1u)];
+      let dv = q4(dy[k * O4 + min(o4 + q, O4 - 1u)]);
       acc[q] += xv.x * dv;
       acc[4u + q] += xv.y * dv;
       acc[8u + q] += xv.z * dv;

@@ -2,6 +2,9 @@
 // A is read as an M x K matrix and B as K x N through element strides, so transposed operands
 // cost nothing. Each thread owns a 4x4 block of C in registers; no workgroup memory and no
 // barriers (barriers are very costly on CPU adapters such as llvmpipe).
+// Precision: a prelude (src/gpu/precision.ts) supplies q4, which rounds the multiply operands to
+// f16 under mixed and f16 (identity under f32). b stays float32 under f16 too: strided element
+// reads have no half copy here, so this kernel runs mixed.
 // inputs: a, b, bias (ignored unless has_bias); outputs: c
 // params: M, N, K, a_rs, a_cs, b_rs, b_cs, has_bias, act, alpha
 #include "activation"
@@ -34,11 +37,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var k = 0u; k < p.K; k++) {
     let ak = k * p.a_cs;
     let bk = k * p.b_rs;
-    let bv = vec4<f32>(b[bk + bcol[0]], b[bk + bcol[1]], b[bk + bcol[2]], b[bk + bcol[3]]);
-    acc[0] += a[arow[0] + ak] * bv;
-    acc[1] += a[arow[1] + ak] * bv;
-    acc[2] += a[arow[2] + ak] * bv;
-    acc[3] += a[arow[3] + ak] * bv;
+    let bv = q4(vec4<f32>(b[bk + bcol[0]], b[bk + bcol[1]], b[bk + bcol[2]], b[bk + bcol[3]]));
+    let av = q4(vec4<f32>(a[arow[0] + ak], a[arow[1] + ak], a[arow[2] + ak], a[arow[3] + ak]));
+    acc[0] += av.x * bv;
+    acc[1] += av.y * bv;
+    acc[2] += av.z * bv;
+    acc[3] += av.w * bv;
   }
   for (var i = 0u; i < 4u; i++) {
     let m = m0 + i;

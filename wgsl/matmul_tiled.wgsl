@@ -1,12 +1,14 @@
 // C = act(A[M,K] * B[K,N] + bias) for K % 4 == 0 and N % 4 == 0, each thread a TM x (4*TN)
 // block of C in registers, vec4 loads, no workgroup memory and no barriers. Larger blocks load
 // fewer values per multiply-add, which is what CPU adapters (llvmpipe) are bound by.
+// Precision: a prelude (src/gpu/precision.ts) supplies q4, which rounds a to f16 under mixed and
+// f16, and W4 / w4, b's element type and its widening (halves under f16: b is the dense kernel).
 // inputs: a, b, bias (ignored unless has_bias); outputs: c
 // params: M, N, K, has_bias, act, alpha
 #include "activation"
 struct Params { M: u32, N: u32, K: u32, has_bias: u32, act: u32, alpha: f32 }
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> b: array<W4>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
@@ -31,10 +33,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var bv: array<array<vec4<f32>, 2>, 4>;
     for (var kk = 0u; kk < 4u; kk++) {
       let kb = (k4 * 4u + kk) * N4;
-      for (var j = 0u; j < TN; j++) { bv[kk][j] = b[kb + cols[j]]; }
+      for (var j = 0u; j < TN; j++) { bv[kk][j] = w4(b[kb + cols[j]]); }
     }
     for (var i = 0u; i < TM; i++) {
-      let av = a[rows[i] + k4];
+      let av = q4(a[rows[i] + k4]);
       for (var j = 0u; j < TN; j++) {
         acc[i][j] += av.x * bv[0][j] + av.y * bv[1][j] + av.z * bv[2][j] + av.w * bv[3][j];
       }

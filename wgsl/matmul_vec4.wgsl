@@ -3,12 +3,15 @@
 // MODE 0 (NN): A [M,K], B [K,N]   needs K % 4 == 0, N % 4 == 0
 // MODE 1 (TN): A [K,M], B [K,N]   needs M % 4 == 0, N % 4 == 0   (weight gradient xᵀ·dy)
 // MODE 2 (NT): A [M,K], B [N,K]   needs K % 4 == 0               (input gradient dy·Wᵀ)
+// Precision: a prelude (src/gpu/precision.ts) supplies q4, which rounds a to f16 under mixed and
+// f16, and W4 / w4, b's element type and its widening: halves under f16 in modes 0 and 2, where b
+// is the dense kernel; mode 1's b is dy, which the wrapper binds with the mixed prelude.
 // inputs: a, b, bias (ignored unless has_bias); outputs: c
 // params: M, N, K, has_bias, act, alpha
 #include "activation"
 struct Params { M: u32, N: u32, K: u32, has_bias: u32, act: u32, alpha: f32 }
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> b: array<W4>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
@@ -34,14 +37,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let nc = gid.x;
     for (var k4 = 0u; k4 < K4; k4++) {
       let kb = k4 * 4u * N4 + nc;
-      let b0 = b[kb];
-      let b1 = b[kb + N4];
-      let b2 = b[kb + 2u * N4];
-      let b3 = b[kb + 3u * N4];
-      let a0 = a[r0 + k4];
-      let a1 = a[r1 + k4];
-      let a2 = a[r2 + k4];
-      let a3 = a[r3 + k4];
+      let b0 = w4(b[kb]);
+      let b1 = w4(b[kb + N4]);
+      let b2 = w4(b[kb + 2u * N4]);
+      let b3 = w4(b[kb + 3u * N4]);
+      let a0 = q4(a[r0 + k4]);
+      let a1 = q4(a[r1 + k4]);
+      let a2 = q4(a[r2 + k4]);
+      let a3 = q4(a[r3 + k4]);
       acc[0] += a0.x * b0 + a0.y * b1 + a0.z * b2 + a0.w * b3;
       acc[1] += a1.x * b0 + a1.y * b1 + a1.z * b2 + a1.w * b3;
       acc[2] += a2.x * b0 + a2.y * b1 + a2.z * b2 + a2.w * b3;
@@ -51,8 +54,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let mc = gid.y;
     let nc = gid.x;
     for (var k = 0u; k < p.K; k++) {
-      let av = a[k * M4 + mc];
-      let bv = b[k * N4 + nc];
+      let av = q4(a[k * M4 + mc]);
+      let bv = w4(b[k * N4 + nc]);
       acc[0] += av.x * bv;
       acc[1] += av.y * bv;
       acc[2] += av.z * bv;
@@ -66,12 +69,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       rb[i] = min(n0 + i, p.N - 1u) * K4;
     }
     for (var k4 = 0u; k4 < K4; k4++) {
-      let b0 = b[rb[0] + k4];
-      let b1 = b[rb[1] + k4];
-      let b2 = b[rb[2] + k4];
-      let b3 = b[rb[3] + k4];
+      let b0 = w4(b[rb[0] + k4]);
+      let b1 = w4(b[rb[1] + k4]);
+      let b2 = w4(b[rb[2] + k4]);
+      let b3 = w4(b[rb[3] + k4]);
       for (var i = 0u; i < 4u; i++) {
-        let av = a[ra[i] + k4];
+        let av = q4(a[ra[i] + k4]);
         acc[i] += vec4<f32>(dot(av, b0), dot(av, b1), dot(av, b2), dot(av, b3));
       }
     }

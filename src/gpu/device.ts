@@ -4,6 +4,7 @@
 import { BufferPool, TENSOR_USAGE } from './buffer-pool.ts';
 import { PipelineCache, PARAMS_SLOT } from './pipeline-cache.ts';
 import { BufferUsage, MapMode } from './constants.ts';
+import { readSubgroupMatrixConfigs, type SubgroupMatrixConfig } from './subgroup-matrix.ts';
 
 export interface AdapterDescription {
   vendor: string;
@@ -12,6 +13,11 @@ export interface AdapterDescription {
   /** vulkan | metal | d3d12 | opengles | browser | ... */
   backend: string;
   featureLevel: 'core' | 'compatibility';
+  /** GPUAdapterInfo.subgroupMinSize / subgroupMaxSize (the subgroups feature); undefined if unknown. */
+  subgroupMinSize?: number;
+  subgroupMaxSize?: number;
+  /** GPUAdapterInfo.subgroupMatrixConfigs (chromium-experimental-subgroup-matrix), copied field by field. */
+  subgroupMatrixConfigs?: SubgroupMatrixConfig[];
 }
 
 /** Optional features the engine uses when the adapter has them. */
@@ -43,6 +49,9 @@ export async function requestEngineDevice(adapter: GPUAdapter, backend: string):
     description: info.description ?? '',
     backend,
     featureLevel: compat ? 'compatibility' : 'core',
+    subgroupMinSize: info.subgroupMinSize,
+    subgroupMaxSize: info.subgroupMaxSize,
+    subgroupMatrixConfigs: readSubgroupMatrixConfigs(info),
   });
 }
 

@@ -1,4 +1,4 @@
-// Compute pipelines, made once per process for each (shader, entry point, overrides), never per
+// Compute pipelines, made once per process for each (prelude, shader, entry point, overrides), never per
 // shape: shapes travel in the params uniform. Layouts are explicit (inputs read-only, then outputs,
 // then the params uniform with a dynamic offset) so that bind groups can be built ahead of time.
 import { SHADERS } from './shaders.gen.ts';
@@ -14,6 +14,12 @@ export interface KernelSpec {
   outputs: number;
   /** Values for WGSL `override` constants (workgroup size, tile sizes, vector width). */
   overrides?: Record<string, number>;
+  /**
+   * Name of a WGSL file in wgsl/ prepended to the shader: declarations whose types differ between
+   * variants of one kernel, which overrides cannot express (the precision preludes of the matmul
+   * and conv kernels, see src/gpu/precision.ts).
+   */
+  prelude?: string;
 }
 
 export interface CompiledKernel {
@@ -26,7 +32,7 @@ export const PARAMS_SLOT = 256;
 
 export function kernelKey(spec: KernelSpec): string {
   const o = spec.overrides ? Object.entries(spec.overrides).sort().map(([k, v]) => `${k}=${v}`).join(',') : '';
-  return `${spec.shader}:${spec.entry ?? 'main'}:${spec.inputs}:${spec.outputs}:${o}`;
+  return `${spec.prelude ? spec.prelude + '+' : ''}${spec.shader}:${spec.entry ?? 'main'}:${spec.inputs}:${spec.outputs}:${o}`;
 }
 
 export class PipelineCache {
@@ -54,17 +60,23 @@ export class PipelineCache {
     const err = await this.device.popErrorScope();
     if (err) {
       this.pipelines.delete(k.key);
-      throw new Error(`shader ${spec.shader}.wgsl (${spec.entry ?? 'main'}) failed to compile: ${err.message}`);
+      const pre = spec.prelude ? ` after prelude ${spec.prelude}.wgsl (its lines come first)` : '';
+      throw new Error(`shader ${spec.shader}.wgsl (${spec.entry ?? 'main'})${pre} failed to compile: ${err.message}`);
     }
   }
 
-  private module(shader: string): GPUShaderModule {
-    let m = this.modules.get(shader);
+  private module(shader: string, prelude?: string): GPUShaderModule {
+    const key = prelude ? `${prelude}+${shader}` : shader;
+    let m = this.modules.get(key);
     if (!m) {
-      const code = SHADERS[shader];
-      if (code === undefined) throw new Error(`no shader named ${shader}.wgsl in wgsl/ (run npm run gen)`);
-      m = this.device.createShaderModule({ code, label: shader });
-      this.modules.set(shader, m);
+      const source = (name: string) => {
+        const code = SHADERS[name];
+        if (code === undefined) throw new Error(`no shader named ${name}.wgsl in wgsl/ (run npm run gen)`);
+        return code;
+      };
+      const code = prelude ? `${source(prelude)}\n${source(shader)}` : source(shader);
+      m = this.device.createShaderModule({ code, label: key });
+      this.modules.set(key, m);
     }
     return m;
   }
@@ -97,7 +109,7 @@ export class PipelineCache {
     const pipeline = this.device.createComputePipeline({
       label: key,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module: this.module(spec.shader), entryPoint: spec.entry ?? 'main', constants: spec.overrides },
+      compute: { module: this.module(spec.shader, spec.prelude), entryPoint: spec.entry ?? 'main', constants: spec.overrides },
     });
     this.compiled++;
     return { pipeline, layout, key };

@@ -12,8 +12,17 @@ export type Shape = readonly number[];
 export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 export const shapeStr = (shape: Shape): string => `[${shape.join(',')}]`;
 
+/** A buffer derived from a storage's values (its f16 copy), valid for one version of them. */
+interface Derived {
+  view: GpuView;
+  version: number;
+}
+
 class Storage {
   refs = 1;
+  /** Bumped whenever the values change (writes, optimizer steps: Variable.version). */
+  version = 0;
+  private derived = new Map<string, Derived>();
   constructor(
     readonly device: Device,
     readonly buffer: GPUBuffer,
@@ -23,7 +32,23 @@ class Storage {
     this.refs++;
   }
   release(): void {
-    if (--this.refs === 0) this.device.release(this.buffer);
+    if (--this.refs > 0) return;
+    this.device.release(this.buffer);
+    for (const d of this.derived.values()) this.device.release(d.view.buffer);
+    this.derived.clear();
+  }
+  derive(key: string, bytes: number, fill: (dst: GpuView) => void): GpuView {
+    let d = this.derived.get(key);
+    if (!d) {
+      const buffer = this.device.allocate(bytes, key);
+      d = { view: { device: this.device, buffer, bindSize: Math.max(16, Math.ceil(bytes / 16) * 16) }, version: -1 };
+      this.derived.set(key, d);
+    }
+    if (d.version !== this.version) {
+      fill(d.view);
+      d.version = this.version;
+    }
+    return d.view;
   }
 }
 
@@ -39,7 +64,7 @@ export class Tensor implements GpuView {
   private disposed = false;
 
   protected constructor(
-    private readonly storage: Storage,
+    protected readonly storage: Storage,
     readonly shape: Shape,
     public name = '',
   ) {
@@ -88,6 +113,19 @@ export class Tensor implements GpuView {
       throw new Error(`tensor ${this.name}: writing ${data.length} values at ${offsetElements} overflows ${shapeStr(this.shape)}`);
     }
     this.device.write(this.buffer, data, offsetElements * 4);
+    this.storage.version++;
+  }
+
+  /**
+   * A buffer of `bytes` derived from this tensor's values, such as its f16 copy
+   * (src/kernels/half-weights.ts), cached on the storage under `key` and so shared by its views:
+   * `fill` writes it the first time and again after the values change (a write, or a bump of a
+   * Variable's `version`), and it is freed with the storage. Plain tensors are immutable once
+   * computed; anything that changes a storage in place must bump its version.
+   */
+  derived(key: string, bytes: number, fill: (dst: GpuView) => void): GpuView {
+    this.assertAlive();
+    return this.storage.derive(key, bytes, fill);
   }
 
   /** Reads the values back (a synchronization point). */
@@ -135,9 +173,15 @@ export class Tensor implements GpuView {
  */
 export class Variable extends Tensor {
   grad: Tensor | null = null;
-  /** Bumped whenever the values change (assign, optimizer steps, moving-statistics updates), so caches of values derived from it (folded conv weights) know when to recompute. */
-  version = 0;
   private _trainable = true;
+
+  /** Bumped whenever the values change (assign, optimizer steps, moving-statistics updates), so caches of values derived from it (folded conv weights, f16 copies) know when to recompute. Kept on the storage, so views the tape saved share it. */
+  get version(): number {
+    return this.storage.version;
+  }
+  set version(v: number) {
+    this.storage.version = v;
+  }
 
   static create(data: ArrayLike<number>, shape: Shape, name: string, trainable = true, device: Device = currentDevice()): Variable {
     const bytes = Math.max(4, sizeOf(shape) * 4);
@@ -161,11 +205,6 @@ export class Variable extends Tensor {
       throw new Error(`variable ${this.name}: expected ${this.size} values for shape ${shapeStr(this.shape)}, got ${data.length}`);
     }
     this.write(data instanceof Float32Array ? data : Float32Array.from(data));
-  }
-
-  override write(data: Float32Array, offsetElements = 0): void {
-    super.write(data, offsetElements);
-    this.version++;
   }
 
   zeroGrad(): void {

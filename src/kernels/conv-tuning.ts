@@ -1,11 +1,12 @@
-// The conv autotuner: for one geometry, times every tested variant of the kernels a pass uses
-// (CONV_TILES for forward and dgrad, then FWD_OQ for the vec4 forward on the chosen tile,
-// WGRAD_FQ for the vec4 wgrad) on random data and stores the
-// fastest under the device's TuningStore, where conv2d.ts and depthwise.ts look it up.
+// The conv autotuner: for one geometry, times every tested variant of the kernels a pass uses on
+// random data and stores the fastest under the device's TuningStore, where conv2d.ts and
+// depthwise.ts look it up: for the forward and dgrad passes of the vec4 kernels first the quads
+// per thread (FWD_OQ, DGRAD_CQ, DW_CQ) on the stored or default tile, then the tile (CONV_TILES)
+// with that choice; WGRAD_FQ for the vec4 wgrad.
 import { Tensor } from '../graph/tensor.ts';
-import { CONV_TILES, type ConvGeometry } from './conv-geometry.ts';
-import { conv2dDgrad, conv2dForward, conv2dWgrad, FWD_OQ, WGRAD_FQ } from './conv2d.ts';
-import { depthwiseDgrad, depthwiseForward } from './depthwise.ts';
+import { CONV_TILES, type ConvGeometry, type ConvTile } from './conv-geometry.ts';
+import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, FWD_OQ, WGRAD_FQ } from './conv2d.ts';
+import { depthwiseDgrad, depthwiseForward, DW_CQ } from './depthwise.ts';
 import { convKey, pickFastest, tunedConvTile, tunedNumber, tuningStore } from './tuning.ts';
 
 export type ConvPass = 'fwd' | 'dgrad' | 'wgrad';
@@ -53,26 +54,28 @@ export async function tuneConv(kind: 'conv2d' | 'depthwise', g: ConvGeometry, pa
       }
       const op = `${kind}${pass === 'dgrad' ? '_dgrad' : ''}`;
       const key = convKey(op, g);
-      if (!force && tunedConvTile(device, op, g)) continue;
-      const run =
+      // The vec4 kernels' quads per thread: [store key, tested values, run with (tile, value)].
+      const vec4 = g.C % 4 === 0 && g.O % 4 === 0 && (kind === 'conv2d' || g.O === g.C);
+      type Run = (tile: ConvTile | undefined, q: number | undefined) => Tensor;
+      const [qKey, qs, run]: [string | null, readonly number[], Run] =
         kind === 'conv2d'
           ? pass === 'fwd'
-            ? (tile: (typeof CONV_TILES)[number]) => conv2dForward(x, w, g, { tile })
-            : (tile: (typeof CONV_TILES)[number]) => conv2dDgrad(dy, w, g, { tile })
+            ? [vec4 ? 'conv2d_oq' : null, FWD_OQ, (tile, oq) => conv2dForward(x, w, g, { tile, oq })]
+            : [vec4 ? 'conv2d_dgrad_cq' : null, DGRAD_CQ, (tile, cq) => conv2dDgrad(dy, w, g, { tile, cq })]
           : pass === 'fwd'
-            ? (tile: (typeof CONV_TILES)[number]) => depthwiseForward(x, w, g, { tile })
-            : (tile: (typeof CONV_TILES)[number]) => depthwiseDgrad(dy, w, g, tile);
-      // The forward's filter quads first (on the default tile), then its tile with that width.
-      let oq: number | undefined;
-      if (kind === 'conv2d' && pass === 'fwd' && g.C % 4 === 0 && g.O % 4 === 0) {
-        const oqKey = convKey('conv2d_oq', g);
+            ? [vec4 ? 'depthwise_cq' : null, DW_CQ, (tile, cq) => depthwiseForward(x, w, g, { tile, cq })]
+            : [vec4 ? 'depthwise_dgrad_cq' : null, DW_CQ, (tile, cq) => depthwiseDgrad(dy, w, g, tile, { cq })];
+      const qk = qKey && convKey(qKey, g);
+      if (!force && tunedConvTile(device, op, g) && (!qk || tunedNumber(device, qk, qs) !== null)) continue;
+      let q: number | undefined;
+      if (qk) {
         const tile = tunedConvTile(device, op, g) ?? undefined;
-        const r = await pickFastest(device, FWD_OQ, (q) => conv2dForward(x, w, g, { tile, oq: q }));
-        store.set(oqKey, String(r.best));
-        out.push({ key: oqKey, choice: FWD_OQ.indexOf(r.best), ms: r.ms });
-        oq = r.best;
+        const r = await pickFastest(device, qs, (v) => run(tile, v));
+        store.set(qk, String(r.best));
+        out.push({ key: qk, choice: qs.indexOf(r.best), ms: r.ms });
+        q = r.best;
       }
-      const { best, ms } = await pickFastest(device, CONV_TILES, oq ? (tile) => conv2dForward(x, w, g, { tile, oq }) : run);
+      const { best, ms } = await pickFastest(device, CONV_TILES, (tile) => run(tile, q));
       store.set(key, JSON.stringify(best));
       out.push({ key, choice: CONV_TILES.indexOf(best), ms });
     }

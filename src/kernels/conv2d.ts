@@ -1,10 +1,18 @@
 // Conv2D kernels, NHWC activations and HWIO kernels as Keras stores them: forward with a fused
 // bias + activation epilogue, the input gradient (dgrad, also Conv2DTranspose's forward) and the
 // filter gradient (wgrad, split-K plus a reduce pass). Geometry in conv-geometry.ts.
+// Precision (src/gpu/precision.ts): every kernel is compiled after the device's precision prelude
+// and rounds its operands under mixed and f16; under f16 the vec4 forward and dgrad kernels read
+// the f16 copy of w (src/kernels/half-weights.ts), the scalar ones (any channel count) run mixed.
+import type { Device } from '../gpu/device.ts';
 import { dispatch } from '../gpu/dispatch.ts';
+import { precisionOf, precisionPrelude } from '../gpu/precision.ts';
+import { canUseSubgroupMatrix } from '../gpu/subgroup-matrix.ts';
 import { Tensor, shapeStr } from '../graph/tensor.ts';
 import { activationCode } from './activation.ts';
-import { autoTile, convGeometry, convParams, dgradPixels, pixelGrid, splitK, type ConvGeometry, type ConvOptions, type ConvTile } from './conv-geometry.ts';
+import { precisionWeight } from './half-weights.ts';
+import { autoTile, convGeometry, convParams, dgradPixels, MAX_PX, pixelGrid, splitK, type ConvGeometry, type ConvOptions, type ConvTile } from './conv-geometry.ts';
+import { conv2dDgradSubgroupMatrix, conv2dSubgroupMatrix, conv2dWgradSubgroupMatrix } from './conv2d-sgmat.ts';
 import { reduce } from './reduce.ts';
 import { convKey, tunedConvTile, tunedNumber } from './tuning.ts';
 
@@ -32,11 +40,23 @@ export interface EpilogueOptions {
   vec4?: boolean;
   /** Filter quads per thread of the vec4 forward (FWD_OQ); default the tuned choice, else 2. */
   oq?: number;
+  /** Channel quads per thread of the vec4 dgrad (DGRAD_CQ); default the tuned choice, else dgradCq(). */
+  cq?: number;
 }
 
 const geomStr = (g: ConvGeometry) => `${g.KH}x${g.KW} s${g.SH},${g.SW} d${g.DH},${g.DW}`;
 
 /** Geometry of conv2d(x, w) for an HWIO kernel, with shape checks naming the op. */
+/**
+ * Under mixed and f16, adapters with subgroup matrices run the convs on tensor cores
+ * (conv2d-sgmat.ts; they read the f32 weight, so f16 behaves as mixed there), unless a caller
+ * (tests, the autotuner) asks for a particular variant of the kernels below.
+ */
+function onTensorCores(device: Device, e: EpilogueOptions = {}): boolean {
+  const chosen = e.tile !== undefined || e.vec4 !== undefined || e.oq !== undefined || e.cq !== undefined;
+  return precisionOf(device) !== 'f32' && !chosen && canUseSubgroupMatrix(device);
+}
+
 export function conv2dGeometry(op: string, xShape: readonly number[], w: Tensor, opts: ConvOptions = {}): ConvGeometry {
   if (w.rank !== 4) throw new Error(`${op}: kernel must be HWIO [kh, kw, in, out], got ${shapeStr(w.shape)}`);
   const [KH, KW, I, O] = w.shape;
@@ -54,16 +74,18 @@ export function conv2d(x: Tensor, w: Tensor, opts: ConvOptions & EpilogueOptions
 export function conv2dForward(x: Tensor, w: Tensor, g: ConvGeometry, e: EpilogueOptions = {}): Tensor {
   const bias = e.bias ?? null;
   if (bias && bias.size !== g.O) throw new Error(`conv2d: bias ${shapeStr(bias.shape)} does not match ${g.O} filters`);
+  if (onTensorCores(x.device, e)) return conv2dSubgroupMatrix(x, w, g, e);
   const tile = e.tile ?? tunedConvTile(x.device, 'conv2d', g) ?? autoTile(g.O);
   const y = Tensor.empty([g.N, g.OH, g.OW, g.O], 'conv2d');
   const v4 = useVec4(g, e.vec4);
   const oq = v4 ? (e.oq ?? tunedNumber(x.device, convKey('conv2d_oq', g), FWD_OQ) ?? (g.O >= 16 ? 4 : g.O >= 8 ? 2 : 1)) : 1;
   if (!(FWD_OQ as readonly number[]).includes(oq)) throw new Error(`conv2d: oq ${oq} must be one of ${FWD_OQ.join(', ')}`);
+  const { prelude, weight } = precisionWeight(w, v4);
   dispatch(
     v4 && oq > 1
-      ? { shader: 'conv2d_vec8', inputs: 3, outputs: 1, overrides: { ...overrides(tile), OQ: oq } }
-      : { shader: v4 ? 'conv2d_vec4' : 'conv2d', inputs: 3, outputs: 1, overrides: overrides(tile) },
-    [x, w, bias ?? w],
+      ? { shader: 'conv2d_vec8', inputs: 3, outputs: 1, overrides: { ...overrides(tile), OQ: oq }, prelude }
+      : { shader: v4 ? 'conv2d_vec4' : 'conv2d', inputs: 3, outputs: 1, overrides: overrides(tile), prelude },
+    [x, weight, bias ?? w],
     [y],
     convParams(g, { bias: !!bias, act: activationCode(e.activation ?? 'linear'), alpha: e.alpha }),
     pixelGrid(x.device, tile, Math.ceil(g.O / (4 * oq)) * 4, g.N * g.OH * g.OW),
@@ -72,19 +94,58 @@ export function conv2dForward(x: Tensor, w: Tensor, g: ConvGeometry, e: Epilogue
   return y;
 }
 
+/**
+ * Channel quads per thread of the vec4 dgrad: 0 runs conv2d_dgrad_vec4 (one quad, pixel groups
+ * along a row), 1 and 4 conv2d_dgrad_vec8 with override CQ (pixel groups by stride class, each dy
+ * vec4 reused for 4*CQ channels); tested each, tuned per geometry. (CQ 2 was slower than both 1
+ * and 4 on every layer measured on llvmpipe, so it is not offered.)
+ */
+export const DGRAD_CQ = [0, 1, 4] as const;
+
+/**
+ * The default: 4 quads from 16 channels. On llvmpipe (batch 8) CQ 4 measured 3x CQ 0 on
+ * VGG16-48's block 5 (512 channels at 3x3), 1.8x on block 4, 2.2x at 12x12x256, 1.2x at 48x48x64,
+ * 1.6x on InceptionV3's 20x20x80 -> 192 and MobileNet's 1x1 14x14x128.
+ */
+export function dgradCq(C: number): number {
+  return C >= 16 ? 4 : 1;
+}
+
+/**
+ * Grid of conv2d_dgrad_vec8: pixel groups (SH*SW stride classes, each in groups of PX) over x and
+ * z, channel quad groups over y. llvmpipe hands each of its threads a contiguous run of
+ * workgroups (x fastest); with pixels along x the runs split along the channels, where the work
+ * is even, instead of one run getting the partial last pixel workgroups (a 3x3 layer ran on one core).
+ */
+function dgradVec8Grid(device: Device, tile: ConvTile, g: ConvGeometry, cq: number): [number, number, number] {
+  if (!(tile.PX >= 1 && tile.PX <= MAX_PX)) throw new Error(`conv tile: PX ${tile.PX} must be 1..${MAX_PX}`);
+  const groups = g.SH * g.SW * Math.ceil((g.N * Math.ceil(g.H / g.SH) * Math.ceil(g.W / g.SW)) / tile.PX);
+  const gx = Math.ceil(groups / tile.WGY);
+  const z = Math.ceil(gx / device.limits.maxComputeWorkgroupsPerDimension);
+  return [Math.ceil(gx / z), Math.ceil(Math.ceil(g.C / (4 * cq)) / tile.WGX), z];
+}
+
 /** dx [N,H,W,C] from dy [N,OH,OW,O] (optionally + bias and activation: Conv2DTranspose). */
 export function conv2dDgrad(dy: Tensor, w: Tensor, g: ConvGeometry, e: EpilogueOptions = {}): Tensor {
   if (dy.size !== g.N * g.OH * g.OW * g.O) throw new Error(`conv2d dgrad: dy ${shapeStr(dy.shape)} does not match output [${g.N},${g.OH},${g.OW},${g.O}]`);
   const bias = e.bias ?? null;
   if (bias && bias.size !== g.C) throw new Error(`conv2d dgrad: bias ${shapeStr(bias.shape)} does not match ${g.C} channels`);
-  const tile = e.tile ?? tunedConvTile(dy.device, 'conv2d_dgrad', g) ?? autoTile(g.C);
+  if (onTensorCores(dy.device, e)) return conv2dDgradSubgroupMatrix(dy, w, g, e);
+  const v4 = useVec4(g, e.vec4);
+  const cq = v4 ? (e.cq ?? tunedNumber(dy.device, convKey('conv2d_dgrad_cq', g), DGRAD_CQ) ?? dgradCq(g.C)) : 0;
+  if (v4 && !(DGRAD_CQ as readonly number[]).includes(cq)) throw new Error(`conv2d dgrad: cq ${cq} must be one of ${DGRAD_CQ.join(', ')}`);
+  const tile = e.tile ?? tunedConvTile(dy.device, 'conv2d_dgrad', g) ?? autoTile(cq ? Math.ceil(g.C / (4 * cq)) * 4 : g.C);
   const dx = Tensor.empty([g.N, g.H, g.W, g.C], 'conv2d_dgrad');
+  // Kernels that read w as array<W4> through w4() get its f16 copy under f16 (both vec4 dgrads).
+  const { prelude, weight } = precisionWeight(w, v4);
   dispatch(
-    { shader: useVec4(g, e.vec4) ? 'conv2d_dgrad_vec4' : 'conv2d_dgrad', inputs: 3, outputs: 1, overrides: overrides(tile) },
-    [dy, w, bias ?? w],
+    cq > 0
+      ? { shader: 'conv2d_dgrad_vec8', inputs: 3, outputs: 1, overrides: { ...overrides(tile), CQ: cq }, prelude }
+      : { shader: v4 ? 'conv2d_dgrad_vec4' : 'conv2d_dgrad', inputs: 3, outputs: 1, overrides: overrides(tile), prelude },
+    [dy, weight, bias ?? w],
     [dx],
     convParams(g, { bias: !!bias, act: activationCode(e.activation ?? 'linear'), alpha: e.alpha }),
-    pixelGrid(dy.device, tile, g.C, dgradPixels(g, tile)),
+    cq > 0 ? dgradVec8Grid(dy.device, tile, g, cq) : pixelGrid(dy.device, tile, g.C, dgradPixels(g, tile)),
     `conv2d dgrad ${shapeStr(dy.shape)} ${geomStr(g)} -> ${shapeStr(dx.shape)}`,
   );
   return dx;
@@ -93,6 +154,7 @@ export function conv2dDgrad(dy: Tensor, w: Tensor, g: ConvGeometry, e: EpilogueO
 /** dw [KH,KW,C,O] = sum over pixels of x (through each tap) times dy. */
 /** `fq`: filter quads per thread of the vec4 kernel (default: the tuned choice, else 2). */
 export function conv2dWgrad(x: Tensor, dy: Tensor, g: ConvGeometry, vec4?: boolean, fqWanted?: number): Tensor {
+  if (onTensorCores(x.device, { vec4, oq: fqWanted })) return conv2dWgradSubgroupMatrix(x, dy, g);
   const fq = fqWanted ?? tunedNumber(x.device, convKey('conv2d_wgrad', g), WGRAD_FQ) ?? 2;
   const R = g.KH * g.KW * g.C;
   const K = g.N * g.OH * g.OW;
@@ -102,7 +164,7 @@ export function conv2dWgrad(x: Tensor, dy: Tensor, g: ConvGeometry, vec4?: boole
   const { splits, chunk } = splitK(x.device, Math.ceil(R / 4) * tx, K);
   const part = Tensor.empty([splits, R * g.O], 'conv2d_wgrad_partial');
   dispatch(
-    v4 ? wgradVec4(fq) : WGRAD,
+    { ...(v4 ? wgradVec4(fq) : WGRAD), prelude: precisionPrelude(x.device, false) },
     [x, dy],
     [part],
     convParams(g, { splits, chunk }),

@@ -1,8 +1,16 @@
 // matmul(a, b, {transposeA, transposeB, bias, activation}): the dense layer's GEMM with a fused
 // bias + activation epilogue. Operands are 2-D; transposes are strides, never copies.
+// Precision (src/gpu/precision.ts): every variant rounds its operands under mixed and f16; under
+// f16 the NN and NT variants read b, the dense kernel in the forward and input gradient, from its
+// f16 copy (src/kernels/half-weights.ts); the TN variant (b is dy) and the scalar kernel run mixed.
+// Under mixed and f16, adapters with subgroup matrices run every mode on tensor cores instead
+// (matmul-sgmat.ts; it reads the f32 weight, so f16 behaves as mixed there).
 import { dispatch, f32 } from '../gpu/dispatch.ts';
 import { Tensor, shapeStr } from '../graph/tensor.ts';
 import { activationCode } from './activation.ts';
+import { precisionWeight } from './half-weights.ts';
+import { canUseSubgroupMatrix, matmulSubgroupMatrix } from './matmul-sgmat.ts';
+import { precisionOf } from '../gpu/precision.ts';
 
 const MATMUL = { shader: 'matmul', inputs: 3, outputs: 1, overrides: { WG: 8 } };
 // The NN case, the dense layer's forward, uses larger register blocks (8x8 per thread).
@@ -43,24 +51,26 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   }
   const bias = opts.bias ?? null;
   if (bias && bias.size !== N) throw new Error(`matmul: bias ${shapeStr(bias.shape)} does not match ${N} output columns`);
+  if (precisionOf(a.device) !== 'f32' && canUseSubgroupMatrix(a.device)) return matmulSubgroupMatrix(a, b, opts);
   const [aRs, aCs] = opts.transposeA ? [1, ac] : [ac, 1];
   const [bRs, bCs] = opts.transposeB ? [1, bc] : [bc, 1];
   const c = Tensor.empty([M, N], 'matmul');
   const act = activationCode(opts.activation ?? 'linear');
   const mode = matmulVariants.forceScalar ? null : vec4Mode(M, N, K, !!opts.transposeA, !!opts.transposeB);
+  const { prelude, weight } = precisionWeight(b, mode === 0 || mode === 2);
   if (mode === 0) {
     const { WG, TM, TN } = TILED.overrides;
-    dispatch(TILED, [a, b, bias ?? b], [c], [M, N, K, bias ? 1 : 0, act, f32(opts.alpha ?? 0)],
+    dispatch({ ...TILED, prelude }, [a, weight, bias ?? b], [c], [M, N, K, bias ? 1 : 0, act, f32(opts.alpha ?? 0)],
       [Math.ceil(N / 4 / TN / WG), Math.ceil(M / TM / WG), 1], `matmul ${M}x${K}x${N} (tiled ${TM}x${4 * TN})`);
     return c;
   }
   if (mode !== null) {
-    dispatch(VEC4[mode], [a, b, bias ?? b], [c], [M, N, K, bias ? 1 : 0, act, f32(opts.alpha ?? 0)],
+    dispatch({ ...VEC4[mode], prelude }, [a, weight, bias ?? b], [c], [M, N, K, bias ? 1 : 0, act, f32(opts.alpha ?? 0)],
       [Math.ceil(N / 32), Math.ceil(M / 32), 1], `matmul ${M}x${K}x${N} (vec4 mode ${mode})`);
     return c;
   }
   dispatch(
-    MATMUL,
+    { ...MATMUL, prelude },
     [a, b, bias ?? b],
     [c],
     [M, N, K, aRs, aCs, bRs, bCs, bias ? 1 : 0, act, f32(opts.alpha ?? 0)],

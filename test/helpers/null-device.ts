@@ -5,7 +5,7 @@
 import { createNodeDevice } from '../../src/node/dawn.ts';
 import type { Device } from '../../src/gpu/device.ts';
 
-let cached: Promise<Device> | null = null;
+let cached: Promise<Device | null> | null = null;
 
 /** A compile-only device with every feature, or null when this Dawn build has no Null backend. */
 export function nullDevice(): Promise<Device | null> {

@@ -1,12 +1,13 @@
 // Conv2D forward against a float64 reference over every kernel size, stride, padding and dilation
-// the issue lists; every tiling variant; dgrad and wgrad against finite differences.
+// the issue lists; every tiling variant; every dgrad variant against the float64 transposed conv;
+// dgrad and wgrad against finite differences.
 import { describe, it, beforeAll, expect } from 'vitest';
 import { testDevice, upload } from '../helpers/gpu.ts';
 import { randomArray } from '../helpers/random.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { numericGrad } from '../helpers/gradcheck.ts';
-import { refConv, refGeometry, type Geo } from '../helpers/conv-ref.ts';
-import { conv2d as conv2dKernel, conv2dDgrad, conv2dForward, conv2dWgrad, FWD_OQ, WGRAD_FQ } from '../../src/kernels/conv2d.ts';
+import { refConv, refConvTranspose, refGeometry, type Geo } from '../helpers/conv-ref.ts';
+import { conv2d as conv2dKernel, conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, dgradCq, FWD_OQ, WGRAD_FQ } from '../../src/kernels/conv2d.ts';
 import { CONV_TILES, convGeometry } from '../../src/kernels/conv-geometry.ts';
 import { conv2d } from '../../src/graph/ops/conv.ts';
 import { backward } from '../../src/graph/tape.ts';
@@ -106,6 +107,45 @@ describe('conv2d tiling and vec4 variants', () => {
             expectClose(y, want, 1e-5, `OQ=${oq} PX=${tile.PX}`);
           }
         });
+
+  // The vec4 dgrads (CQ channel quads per thread; 0 is conv2d_dgrad_vec4): 1x1, 3x3 and 5x5,
+  // strides, dilation, padding, odd sizes, batch 1 and 3, channel counts that leave a partial last
+  // group of quads, every tile, with Conv2DTranspose's bias + activation epilogue, against the
+  // float64 transposed conv (a scatter, independent of the gather kernels).
+  let cqSeed = 1300;
+  for (const cq of DGRAD_CQ)
+    for (const [K, s, d] of [[1, 2, 1], [3, 1, 1], [3, 2, 2], [5, 2, 1], [5, 1, 2]])
+      for (const padding of ['same', 'valid'] as const)
+        it(`vec4 dgrad CQ=${cq} ${K}x${K} strides ${s} dilation ${d} ${padding}`, async () => {
+          const k = cqSeed++;
+          const N = k % 2 ? 1 : 3;
+          const C = [4, 12, 20, 36][k % 4];
+          const O = [4, 8, 12][k % 3];
+          const shape = [N, inSize(K, d, 2 + (k % 3)), inSize(K, d, 3 + (k % 2) * 2), C];
+          const g = convGeometry('t', shape, K, K, O, { strides: s, dilation: d, padding });
+          const rg = refGeometry(shape, K, K, O, [s, s], [d, d], padding);
+          const dy = randomArray(N * g.OH * g.OW * O, k), w = randomArray(K * K * C * O, k + 1), b = randomArray(C, k + 2);
+          const want = refConvTranspose(dy, w, rg, b, 'relu');
+          for (const tile of CONV_TILES) {
+            const dx = await tidy(() => conv2dDgrad(upload(dy, [N, g.OH, g.OW, O]), upload(w, [K, K, C, O]), g, { bias: upload(b, [C]), activation: 'relu', tile, cq })).data();
+            expectClose(dx, want, 1e-5, `CQ=${cq} PX=${tile.PX} WG=${tile.WGX}x${tile.WGY}`);
+          }
+        });
+
+  for (const cq of DGRAD_CQ)
+    it(`vec4 dgrad CQ=${cq} equals finite differences of the forward`, async () => {
+      const shape = [2, 6, 7, 12];
+      const g = convGeometry('t', shape, 3, 3, 8, { strides: [2, 1], padding: 'same' });
+      const rg = refGeometry(shape, 3, 3, 8, [2, 1], [1, 1], 'same');
+      const x = randomArray(2 * 6 * 7 * 12, 40 + cq), w = randomArray(9 * 12 * 8, 50 + cq), dy = randomArray(2 * g.OH * g.OW * 8, 60 + cq);
+      const dx = await tidy(() => conv2dDgrad(upload(dy, [2, g.OH, g.OW, 8]), upload(w, [3, 3, 12, 8]), g, { cq })).data();
+      expectClose(dx, numericGrad((xx) => refConv(xx, w, rg), x, dy), 1e-4, `CQ=${cq}`);
+    });
+
+  it('vec4 dgrad default: 4 channel quads per thread from 16 channels', () => {
+    expect([4, 8, 12, 16, 20, 64, 512].map(dgradCq)).toEqual([1, 1, 1, 4, 4, 4, 4]);
+    for (const C of [4, 16, 512]) expect(DGRAD_CQ).toContain(dgradCq(C));
+  });
 
   for (const fq of WGRAD_FQ)
     for (const O of [4, 12])
@@ -258,6 +298,26 @@ describe('conv2d grids past the per-dimension workgroup limit', () => {
       });
       expectClose(await y, refConv(x, w, rg), 1e-5, 'forward');
       expectClose(await dx, numericGrad((xx) => refConv(xx, w, rg), x, dy), 1e-4, 'dgrad');
+    } finally {
+      (dev as { limits: GPUSupportedLimits }).limits = real;
+    }
+  });
+
+  it('vec4 dgrads split pixel groups over y and z too (limit lowered to 13)', async () => {
+    const dev = await testDevice();
+    const real = dev.limits;
+    const low = Object.create(real, { maxComputeWorkgroupsPerDimension: { value: 13 } }) as GPUSupportedLimits;
+    const shape = [2, 9, 8, 16];
+    const g = convGeometry('t', shape, 3, 3, 8, { strides: 2, padding: 'same' });
+    const rg = refGeometry(shape, 3, 3, 8, [2, 2], [1, 1], 'same');
+    const w = randomArray(9 * 16 * 8, 2), dy = randomArray(2 * g.OH * g.OW * 8, 3);
+    (dev as { limits: GPUSupportedLimits }).limits = low;
+    try {
+      const tile = { PX: 1, WGX: 4, WGY: 1 };
+      for (const cq of DGRAD_CQ) {
+        const dx = await tidy(() => conv2dDgrad(upload(dy, [2, g.OH, g.OW, 8]), upload(w, [3, 3, 16, 8]), g, { tile, cq })).data();
+        expectClose(dx, refConvTranspose(dy, w, rg), 1e-5, `CQ=${cq}`);
+      }
     } finally {
       (dev as { limits: GPUSupportedLimits }).limits = real;
     }

@@ -1,15 +1,16 @@
-// The conv autotuner: it only ever stores variants from the tested lists (CONV_TILES, FWD_OQ, WGRAD_FQ;
-// conv2d.test.ts and depthwise.test.ts check each against the float64 reference), ignores stale
-// entries, and the kernels run the stored choice with the reference's results.
+// The conv autotuner: it only ever stores variants from the tested lists (CONV_TILES, FWD_OQ,
+// DGRAD_CQ, WGRAD_FQ, DW_CQ; conv2d.test.ts and depthwise.test.ts check each against the float64
+// reference), ignores stale entries, and the kernels run the stored choice with the reference's results.
 import { describe, it, beforeAll, expect } from 'vitest';
 import { testDevice, upload } from '../helpers/gpu.ts';
 import { randomArray } from '../helpers/random.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { numericGrad } from '../helpers/gradcheck.ts';
-import { refConv, refGeometry } from '../helpers/conv-ref.ts';
+import { refConv, refDepthwise, refGeometry } from '../helpers/conv-ref.ts';
 import type { Device } from '../../src/gpu/device.ts';
 import { CONV_TILES, convGeometry } from '../../src/kernels/conv-geometry.ts';
-import { conv2dDgrad, conv2dForward, conv2dWgrad, FWD_OQ, WGRAD_FQ } from '../../src/kernels/conv2d.ts';
+import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, FWD_OQ, WGRAD_FQ } from '../../src/kernels/conv2d.ts';
+import { depthwiseDgrad, depthwiseForward, DW_CQ } from '../../src/kernels/depthwise.ts';
 import { tuneConv } from '../../src/kernels/conv-tuning.ts';
 import { convKey, memoryTuningStore, setTuningStore, tunedConvTile, tunedNumber } from '../../src/kernels/tuning.ts';
 import { tidy } from '../../src/graph/scope.ts';
@@ -28,14 +29,20 @@ describe('conv autotuner', () => {
       const O = 12;
       const g = convGeometry('t', shape, 3, 3, O, { strides: 1, padding: 'same' });
       const reports = await tuneConv('conv2d', g, ['fwd', 'dgrad', 'wgrad']);
-      expect(reports.map((r) => r.key)).toEqual([convKey('conv2d_oq', g), convKey('conv2d', g), convKey('conv2d_dgrad', g), convKey('conv2d_wgrad', g)]);
+      expect(reports.map((r) => r.key)).toEqual([
+        convKey('conv2d_oq', g), convKey('conv2d', g), convKey('conv2d_dgrad_cq', g), convKey('conv2d_dgrad', g), convKey('conv2d_wgrad', g),
+      ]);
       expect(tunedNumber(device, convKey('conv2d_oq', g), FWD_OQ)).toBe(FWD_OQ[reports[0].choice]);
       expect(tunedConvTile(device, 'conv2d', g)).toBe(CONV_TILES[reports[1].choice]);
-      expect(tunedConvTile(device, 'conv2d_dgrad', g)).toBe(CONV_TILES[reports[2].choice]);
+      expect(tunedNumber(device, convKey('conv2d_dgrad_cq', g), DGRAD_CQ)).toBe(DGRAD_CQ[reports[2].choice]);
+      expect(tunedConvTile(device, 'conv2d_dgrad', g)).toBe(CONV_TILES[reports[3].choice]);
       expect(WGRAD_FQ).toContain(tunedNumber(device, convKey('conv2d_wgrad', g), WGRAD_FQ));
       // Tuned again only when forced.
       expect(await tuneConv('conv2d', g, ['fwd'])).toEqual([]);
       expect((await tuneConv('conv2d', g, ['fwd'], true)).length).toBe(2); // filter quads, then tile
+      // A tile stored before the dgrad had channel quads to choose: both tuned again.
+      store.entries.delete(convKey('conv2d_dgrad_cq', g));
+      expect((await tuneConv('conv2d', g, ['dgrad'])).map((r) => r.key)).toEqual([convKey('conv2d_dgrad_cq', g), convKey('conv2d_dgrad', g)]);
 
       const rg = refGeometry(shape, 3, 3, O, [1, 1], [1, 1], 'same');
       const x = randomArray(2 * 7 * 9 * 8, 11), w = randomArray(9 * 8 * O, 12), dy = randomArray(2 * g.OH * g.OW * O, 13);
@@ -51,17 +58,47 @@ describe('conv autotuner', () => {
     }
   });
 
+  it('depthwise (multiplier 1, channel quads): channel quads then tile for forward and dgrad', async () => {
+    const store = memoryTuningStore();
+    setTuningStore(device, store);
+    try {
+      const shape = [2, 9, 7, 12];
+      const g = convGeometry('t', shape, 3, 3, 12, { strides: 2, padding: 'same' });
+      const reports = await tuneConv('depthwise', g, ['fwd', 'dgrad', 'wgrad']);
+      expect(reports.map((r) => r.key)).toEqual([convKey('depthwise_cq', g), convKey('depthwise', g), convKey('depthwise_dgrad_cq', g), convKey('depthwise_dgrad', g)]);
+      expect(tunedNumber(device, convKey('depthwise_cq', g), DW_CQ)).toBe(DW_CQ[reports[0].choice]);
+      expect(tunedConvTile(device, 'depthwise', g)).toBe(CONV_TILES[reports[1].choice]);
+      expect(tunedNumber(device, convKey('depthwise_dgrad_cq', g), DW_CQ)).toBe(DW_CQ[reports[2].choice]);
+      expect(tunedConvTile(device, 'depthwise_dgrad', g)).toBe(CONV_TILES[reports[3].choice]);
+
+      const rg = refGeometry(shape, 3, 3, 12, [2, 2], [1, 1], 'same');
+      const x = randomArray(2 * 9 * 7 * 12, 21), w = randomArray(9 * 12, 22), dy = randomArray(2 * g.OH * g.OW * 12, 23);
+      const [y, dx] = await tidy(() => {
+        const wt = upload(w, [3, 3, 12, 1]);
+        return [depthwiseForward(upload(x, shape), wt, g).data(), depthwiseDgrad(upload(dy, [2, g.OH, g.OW, 12]), wt, g).data()];
+      });
+      expectClose(await y, refDepthwise(x, w, rg), 1e-5, 'forward');
+      expectClose(await dx, numericGrad((xx) => refDepthwise(xx, w, rg), x, dy), 1e-4, 'dgrad');
+    } finally {
+      setTuningStore(device, null);
+    }
+  });
+
   it('ignores entries that are not known variants', () => {
     const g = convGeometry('t', [1, 5, 5, 4], 3, 3, 4, { padding: 'same' });
     setTuningStore(device, memoryTuningStore({
       [convKey('conv2d', g)]: JSON.stringify({ PX: 3, WGX: 5, WGY: 7 }),
       [convKey('conv2d_dgrad', g)]: 'not json',
       [convKey('conv2d_wgrad', g)]: '3',
+      [convKey('conv2d_dgrad_cq', g)]: '3',
+      [convKey('depthwise_cq', g)]: '8',
     }));
     try {
       expect(tunedConvTile(device, 'conv2d', g)).toBeNull();
       expect(tunedConvTile(device, 'conv2d_dgrad', g)).toBeNull();
       expect(tunedNumber(device, convKey('conv2d_wgrad', g), WGRAD_FQ)).toBeNull();
+      expect(tunedNumber(device, convKey('conv2d_dgrad_cq', g), DGRAD_CQ)).toBeNull();
+      expect(tunedNumber(device, convKey('depthwise_cq', g), DW_CQ)).toBeNull();
     } finally {
       setTuningStore(device, null);
     }
