@@ -10,7 +10,10 @@
 //   Keras:    VGG16(include_top=False) + head with layers[:15] frozen; InceptionV3(include_top=False) + GAP +
 //             Dense(1024, relu) + Dense(8, softmax): top alone, then the layers from 249 on (SGD 1e-4, momentum 0.9)
 //
-// The same runs as commands (prediction with the 1000/1001 labels is in this file: runSlim):
+// The same runs as commands; the predictions with the 1000/1001 labels are `wgft predict`'s (runSlim calls its
+// predictImages on two training images):
+//   wgft predict vgg16 --checkpoint vgg_16.ckpt --crop crop-or-pad IMAGE...       (--preprocess vgg implied)
+//   wgft predict inception_v3 --checkpoint inception_v3.ckpt --crop crop-or-pad IMAGE...   (1001 classes, 0 = background)
 //   wgft finetune --model vgg16 --checkpoint vgg_16.ckpt --exclude vgg_16/fc8 --cut fc2 --head dense:8:softmax \
 //     --data DIR --crop crop-or-pad --preprocess vgg --freeze all --optimizer sgd --lr 0.001 --batch-size 32 \
 //     --epochs N --fine-tune-from 0 --fine-tune-epochs N --fine-tune-lr 0.001 --out out/03-slim-vgg
@@ -34,9 +37,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  InceptionV3, SGD, VGG16, compile, freeze, fromDataset, getLoss, getMetric, setSeed, addHead, predict, topK, imagenetLabelsFor,
+  InceptionV3, SGD, VGG16, compile, freeze, fromDataset, getLoss, getMetric, setSeed, addHead,
   writeBundle, mapCheckpointToModel, type Model, type History, type DataSource,
 } from '../src/index.ts';
+import { predictImages } from '../src/cli/predict.ts';
 import { kerasToSlimInceptionV3, kerasToSlimVgg } from '../src/loaders/tf-checkpoint/index.ts';
 import { readTfCheckpointFile } from '../src/node/tf-checkpoint-files.ts';
 import { imageFolder } from '../src/node/image-folder.ts';
@@ -80,6 +84,28 @@ export async function writeSlimCheckpoint(model: Model, prefix: string, toSlim: 
   writeFileSync(`${prefix}.index`, index);
   writeFileSync(`${prefix}.data-00000-of-00001`, data);
   return tensors.length;
+}
+
+/** The VGG16 stand-in for vgg_16.ckpt at input size s: seeded random weights, slim's fc layers as convs. */
+export async function writeStandInVgg(s: number, prefix: string, seed = 0): Promise<number> {
+  setSeed(seed);
+  const src = VGG16({ inputShape: [s, s, 3] });
+  const g = s / 32;
+  const n = await writeSlimCheckpoint(src, prefix, (v) => kerasToSlimVgg(v), (name, shape) =>
+    name.endsWith('fc6/weights') ? [g, g, 512, shape[1]] : /fc[78]\/weights$/.test(name) ? [1, 1, ...shape] : shape,
+  );
+  src.dispose();
+  return n;
+}
+
+/** The InceptionV3 stand-in for inception_v3.ckpt: the nsfwjs features (when present) and random 1001-class logits. */
+export async function writeStandInInception(s: number, prefix: string, seed = 0): Promise<number> {
+  setSeed(seed);
+  const src = InceptionV3({ inputShape: [s, s, 3], classes: 1001 });
+  if (existsSync(NSFW_INCEPTION)) await loadTfjsInto(src, NSFW_INCEPTION);
+  const n = await writeSlimCheckpoint(src, prefix, (v) => kerasToSlimInceptionV3(v), (name, shape) => (name.endsWith('Logits/Conv2d_1c_1x1/weights') ? [1, 1, ...shape] : shape));
+  src.dispose();
+  return n;
 }
 
 interface Phase {
@@ -135,14 +161,14 @@ export async function runSlim(o: SlimOptions): Promise<PartResult[]> {
   const folder = (size: number, mode: 'vgg' | 'inception' | 'caffe') => {
     const f = imageFolder(root, { width: size, height: size, mode, crop: mode === 'caffe' ? 'none' : 'crop-or-pad', validationSplit: 0.2, seed: o.seed ?? 0 });
     const k = f.classNames.length;
-    return { k, names: f.classNames, train: fromDataset(f.train, { oneHot: k }), val: f.validation ? fromDataset(f.validation, { oneHot: k }) : undefined };
+    return { k, names: f.classNames, files: f.split.train.items, train: fromDataset(f.train, { oneHot: k }), val: f.validation ? fromDataset(f.validation, { oneHot: k }) : undefined };
   };
   const results: PartResult[] = [];
-  const top3 = async (m: Model, d: DataSource, labels: readonly string[] | null) => {
-    const sub = { ...d, size: Math.min(2, d.size) };
-    const out = await predict(m, sub, 2);
-    const k = out.shape[1];
-    return [0, 1].slice(0, sub.size).map((i) => topK(out.data.subarray(i * k, (i + 1) * k), 3, labels).map((t) => `${t.label} ${pct(t.score)}`).join(', '));
+  // `wgft predict MODEL --checkpoint CKPT --input-shape S,S,3 --crop crop-or-pad --top 3` on the first two training images.
+  const top3 = async (model: string, checkpoint: string, s: number, files: string[]) => {
+    log(`  wgft predict ${model} --checkpoint ${checkpoint} --input-shape ${s},${s},3 --crop crop-or-pad --top 3 ${files.slice(0, 2).join(' ')}`);
+    const r = await predictImages({ model, checkpoint, inputShape: `${s},${s},3`, crop: 'crop-or-pad', top: 3 }, files.slice(0, 2));
+    return r.map((p) => p.top.map((t) => `${t.label} ${pct(t.score)}`).join(', '));
   };
   const record = async (part: string, weights: string, predictions: string[], rep: { excluded: string[]; missing: string[] }, r: Awaited<ReturnType<typeof twoPhases>>, plotsDir: string) => {
     const valAccuracy = r.phase2.history.history.val_accuracy?.at(-1) ?? NaN;
@@ -159,23 +185,14 @@ export async function runSlim(o: SlimOptions): Promise<PartResult[]> {
     let weights = `TF-slim checkpoint ${ckpt}`;
     if (!ckpt) {
       log('no --vgg-ckpt: download http://download.tensorflow.org/models/vgg_16_2016_08_28.tar.gz, unpack, and pass --vgg-ckpt PATH/vgg_16.ckpt (needs --full: 224x224)');
-      setSeed(o.seed ?? 0);
-      const src = VGG16({ inputShape: [s, s, 3] });
       ckpt = join(o.out, 'ckpt', 'vgg_16.ckpt');
-      const g = s / 32;
-      const n = await writeSlimCheckpoint(src, ckpt, (v) => kerasToSlimVgg(v), (name, shape) =>
-        name.endsWith('fc6/weights') ? [g, g, 512, shape[1]] : /fc[78]\/weights$/.test(name) ? [1, 1, ...shape] : shape,
-      );
-      src.dispose();
+      const n = await writeStandInVgg(s, ckpt, o.seed ?? 0);
       weights = `stand-in TF-slim checkpoint ${ckpt} (${n} tensors, seeded random VGG16: mechanics only)`;
     }
-    const ck = await readTfCheckpointFile(ckpt);
     // Predict with the 1000 ImageNet labels.
-    const full = VGG16({ inputShape: [s, s, 3] });
-    mapCheckpointToModel(full, ck, { source: ckpt });
-    const predictions = await top3(full, d.train, imagenetLabelsFor(1000));
+    const predictions = await top3('vgg16', ckpt, s, d.files);
     predictions.forEach((p, i) => log(`  image ${i}: ${p}`));
-    full.dispose();
+    const ck = await readTfCheckpointFile(ckpt);
     // Restore all but vgg_16/fc8 into an 8-class VGG16.
     setSeed((o.seed ?? 0) + 1);
     const model = VGG16({ inputShape: [s, s, 3], classes: d.k });
@@ -194,20 +211,14 @@ export async function runSlim(o: SlimOptions): Promise<PartResult[]> {
     let weights = `TF-slim checkpoint ${ckpt}`;
     if (!ckpt) {
       log('no --inception-ckpt: download http://download.tensorflow.org/models/inception_v3_2016_08_28.tar.gz and pass --inception-ckpt PATH/inception_v3.ckpt');
-      setSeed(o.seed ?? 0);
-      const src = InceptionV3({ inputShape: [s, s, 3], classes: 1001 });
-      if (existsSync(NSFW_INCEPTION)) await loadTfjsInto(src, NSFW_INCEPTION);
       ckpt = join(o.out, 'ckpt', 'inception_v3.ckpt');
-      const n = await writeSlimCheckpoint(src, ckpt, (v) => kerasToSlimInceptionV3(v), (name, shape) => (name.endsWith('Logits/Conv2d_1c_1x1/weights') ? [1, 1, ...shape] : shape));
-      src.dispose();
+      const n = await writeStandInInception(s, ckpt, o.seed ?? 0);
       weights = `stand-in TF-slim checkpoint ${ckpt} (${n} tensors: nsfwjs InceptionV3 features, random 1001-class logits)`;
     }
-    const ck = await readTfCheckpointFile(ckpt);
-    const full = InceptionV3({ inputShape: [s, s, 3], classes: 1001 });
-    mapCheckpointToModel(full, ck, { source: ckpt });
-    const predictions = await top3(full, d.train, imagenetLabelsFor(1001));
+    // 1001 classes: the checkpoint's logits, class 0 = background.
+    const predictions = await top3('inception_v3', ckpt, s, d.files);
     predictions.forEach((p, i) => log(`  image ${i}: ${p}`));
-    full.dispose();
+    const ck = await readTfCheckpointFile(ckpt);
     setSeed((o.seed ?? 0) + 1);
     const base = InceptionV3({ inputShape: [s, s, 3], includeTop: false });
     const rep = mapCheckpointToModel(base, ck, { exclude: ['InceptionV3/Logits', 'InceptionV3/AuxLogits'], allowMissing: true, source: ckpt });

@@ -2,7 +2,7 @@
 // CPU fallback). See src/train/demo.ts for the steps.
 import { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { initNode } from '../node/dawn.ts';
+import { initWithPrecision, precisionOption } from './precision-flag.ts';
 import { runDemo } from '../train/demo.ts';
 import { fromDataset, subset } from '../train/fit.ts';
 import { ProgressCallback } from './progress.ts';
@@ -22,6 +22,7 @@ interface DemoOpts {
   seed: string;
   out: string;
   json?: boolean;
+  precision?: string;
 }
 
 const OLD = [1, 2, 4, 5, 7, 8];
@@ -40,8 +41,9 @@ export function demoCommand(): Command {
     .option('--seed <n>', 'seed', '0')
     .option('--out <dir>', 'where pretrained.h5 is written', 'demo-out')
     .option('--json', 'print the result as JSON')
+    .addOption(precisionOption())
     .action(async (o: DemoOpts) => {
-      const device = await initNode();
+      const device = await initWithPrecision(o.precision);
       const say = (s: string) => (o.json ? console.error(s) : console.log(s));
       say(`device: ${deviceLine(device)}`);
       const seed = Number(o.seed);

@@ -2,7 +2,7 @@
 // report (precision, recall, F1, support) and the confusion matrix (rows: true, columns: predicted).
 import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import { initNode } from '../node/dawn.ts';
+import { initWithPrecision, precisionOption } from './precision-flag.ts';
 import { loadModelFile } from '../node/models.ts';
 import { predict } from '../train/fit.ts';
 import { deviceLine, loadData } from './train-setup.ts';
@@ -68,8 +68,9 @@ export function evaluateCommand(): Command {
     .option('--batch-size <n>', 'batch size', '64')
     .option('--limit <n>', 'evaluate at most N images')
     .option('--json', 'print JSON')
-    .action(async (o: { model: string; data: string; preprocess: string; batchSize: string; limit?: string; json?: boolean }) => {
-      const device = await initNode();
+    .addOption(precisionOption())
+    .action(async (o: { model: string; data: string; preprocess: string; batchSize: string; limit?: string; json?: boolean; precision?: string }) => {
+      const device = await initWithPrecision(o.precision);
       const { model, classNames: savedNames } = await loadModelFile(o.model);
       const data = await loadData(o.data, { inputShape: model.inputShape, preprocess: o.preprocess, validationSplit: 0, seed: 0, limit: o.limit ? Number(o.limit) : undefined });
       const src = data.train(0);

@@ -3,7 +3,7 @@
 // resumable checkpoint into --out. `--json` prints one object per epoch (CONTRACTS).
 import { Command, Option } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { initNode } from '../node/dawn.ts';
+import { initWithPrecision, precisionOption } from './precision-flag.ts';
 import { fileLines, loadState, saveState, stopOnSigint, writeHistory } from '../node/checkpoint.ts';
 import { writePlots } from '../node/plots.ts';
 import { compile, type DataSource, type Trainer, balancedClassWeight, targetClasses } from '../train/fit.ts';
@@ -15,6 +15,7 @@ import { ProgressCallback } from './progress.ts';
 import { Input, Model } from '../graph/model.ts';
 import type { Layer } from '../graph/layer.ts';
 import { UpSampling2D, UpSampling3D } from '../graph/layers/upsampling.ts';
+import { checkpointOptions } from './checkpoint-flags.ts';
 import { deviceLine, loadBackbone, loadData, makeLoss, makeMetrics, makeOptimizer, saveModel } from './train-setup.ts';
 import { augmentLayers, preprocessRange, withAugmentation } from '../train/augment.ts';
 
@@ -53,6 +54,8 @@ export interface FinetuneOptions {
   augment?: string;
   checkpoint?: string;
   exclude?: string;
+  /** --map: checkpoint naming scheme (checkpoint-flags.ts). */
+  map?: string;
   fromScratch?: boolean;
   crop?: string;
   validationData?: string;
@@ -62,11 +65,14 @@ export interface FinetuneOptions {
   json?: boolean;
   out: string;
   plots: boolean;
+  /** f32 | mixed | f16 (the flag defaults to f32; absent, the device keeps its precision). */
+  precision?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function finetuneCommand(): Command {
+  const [checkpoint, exclude, map] = checkpointOptions();
   return new Command('finetune')
     .description('fine-tune a pretrained model (file or zoo id) on an image folder or Fashion-MNIST')
     .requiredOption('--model <file|zoo-id>', 'Keras .h5/.keras, tfjs model.json, or a zoo id (vgg16, mobilenet, ...)')
@@ -101,8 +107,9 @@ export function finetuneCommand(): Command {
     .option('--fine-tune-epochs <n>', 'epochs of the second phase', '0')
     .option('--fine-tune-lr <rate>', 'learning rate of the second phase (default lr/10)')
     .option('--limit <n>', 'use at most N training samples (quick runs)')
-    .option('--checkpoint <path>', 'TF checkpoint (TF-slim vgg_16.ckpt / inception_v3.ckpt, TF2) restored into the model by name')
-    .option('--exclude <scopes>', 'checkpoint scopes not restored, comma-separated (e.g. vgg_16/fc8)')
+    .addOption(checkpoint)
+    .addOption(exclude)
+    .addOption(map)
     .option('--from-scratch', 'same architecture, every weight freshly initialized (the comparison run)')
     .option('--crop <mode>', 'none|center|crop-or-pad: how images reach the input size (default: squash)')
     .option('--validation-data <dir>', 'a separate validation/test image folder (instead of --validation-split)')
@@ -112,6 +119,7 @@ export function finetuneCommand(): Command {
     .option('--json', 'print one JSON object per epoch')
     .option('--out <dir>', 'output folder', 'finetune-out')
     .option('--no-plots', 'do not render loss/accuracy curves')
+    .addOption(precisionOption())
     .action(async (o: FinetuneOptions) => {
       await finetune(o);
     });
@@ -119,7 +127,7 @@ export function finetuneCommand(): Command {
 
 export async function finetune(o: FinetuneOptions, log: (s: string) => void = (s) => console.log(s)): Promise<Trainer> {
   const info = (s: string) => (o.json ? console.error(s) : log(s));
-  const device = await initNode();
+  const device = await initWithPrecision(o.precision);
   info(`device: ${deviceLine(device)}`);
   const seed = Number(o.seed ?? 0);
   const front = o.front ? frontLayers(o.front) : [];

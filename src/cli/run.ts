@@ -3,7 +3,7 @@
 // it: NHWC, or NCHW for a channels_first model) and writes float32 .npy.
 import { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { initNode } from '../node/dawn.ts';
+import { initWithPrecision, precisionOption } from './precision-flag.ts';
 import { loadModelFile } from '../node/models.ts';
 import { parseNpy, writeNpy } from '../loaders/npy.ts';
 import { Tensor, shapeStr } from '../graph/tensor.ts';
@@ -39,9 +39,10 @@ export function runCommand(): Command {
     .requiredOption('--output <y.npy>', 'where to write the float32 result')
     .option('--layer <name>', 'output of this layer instead of the model output')
     .option('--batch <n>', 'batch size', (v) => parseInt(v, 10), 32)
-    .action(async (o: { model: string; input: string; output: string; layer?: string; batch: number }) => {
+    .addOption(precisionOption())
+    .action(async (o: { model: string; input: string; output: string; layer?: string; batch: number; precision?: string }) => {
+      await initWithPrecision(o.precision);
       if (isMxnetSymbolFile(o.model)) return runMxnetSymbol(o); // MXNet symbol + params, NCHW arrays
-      await initNode();
       let model = (await loadModelFile(o.model)).model;
       if (o.layer) model = model.cut(o.layer);
       let bytes: Buffer;

@@ -12,8 +12,8 @@ import { imageFolder } from '../node/image-folder.ts';
 import { ZOO, zooEntry } from '../zoo/index.ts';
 import { gluonResnet } from '../zoo/gluon-resnet.ts';
 import { loadGluonParams } from '../loaders/mxnet/names.ts';
-import { mapCheckpointToModel } from '../loaders/tf-checkpoint/index.ts';
 import { readTfCheckpointFile } from '../node/tf-checkpoint-files.ts';
+import { checkpointClasses, checkpointPreprocess, restoreCheckpoint, type CheckpointFlags } from './checkpoint-flags.ts';
 import { findGluonWeights, mxnetModelDir, readMxnetParamsFile } from '../node/mxnet.ts';
 import { saveKerasH5 } from '../loaders/keras/save.ts';
 import { fromDataset, type DataSource, type LossFn, type MetricFn } from '../train/fit.ts';
@@ -30,38 +30,44 @@ export function deviceLine(d: Device): string {
   return `${name}${a.architecture ? ` ${a.architecture}` : ''} (${a.backend ?? '?'} backend${cpu ? ', CPU fallback' : ''})`;
 }
 
-export interface BackboneOptions {
+/** `checkpoint` (TF-slim or TF2, loaded by name after the weights), `exclude`, `map`: see checkpoint-flags.ts. */
+export interface BackboneOptions extends CheckpointFlags {
   model: string;
   weights?: string;
   cut?: string;
   inputShape?: string;
   top?: boolean;
-  /** A TF checkpoint (TF-slim or TF2) loaded into the model by name, after the weights. */
-  checkpoint?: string;
-  /** Checkpoint scopes left out (TF-slim's get_variables_to_restore(exclude=...)), comma-separated. */
-  exclude?: string;
+  /** A zoo id is built with its classifier (predict); otherwise only when `cut` is given. */
+  includeTop?: boolean;
   /** Keep the architecture, re-initialize every weight (the from-scratch comparison). */
   fromScratch?: boolean;
 }
 
-/** The backbone (cut), its preprocessing and input shape. */
-export async function loadBackbone(o: BackboneOptions, seed: number): Promise<{ backbone: Model; preprocess: string; inputShape: Shape }> {
+/** The backbone (cut), its preprocessing and input shape, and a model file's saved class names. */
+export async function loadBackbone(o: BackboneOptions, seed: number): Promise<{ backbone: Model; preprocess: string; inputShape: Shape; classNames?: string[] }> {
   setSeed(seed);
   const inputShape = o.inputShape ? o.inputShape.split(',').map(Number) : undefined;
   let model: Model;
   let preprocess = 'none';
+  let classNames: string[] | undefined;
+  /** A zoo model with no weights but the checkpoint's. */
+  let bare = false;
   let cut = o.cut;
+  const ck = o.checkpoint && !o.fromScratch ? await readTfCheckpointFile(o.checkpoint) : null;
   if (o.fromScratch && !ZOO[o.model.toLowerCase()]) throw new Error('--from-scratch needs a zoo id (the architecture is rebuilt with new weights)');
   const gluon = ZOO[o.model.toLowerCase()] && /^resnet\d+_v[12]$/.test(o.model.toLowerCase());
   if (gluon) {
     // Gluon zoo: `features` with the MXNet cache's weights (never downloaded); `output` is dropped.
     const e = zooEntry(o.model);
     const shape = inputShape ?? [224, 224, 3];
-    if (o.fromScratch || o.weights === 'none') model = gluonResnet(e.id, { inputShape: shape, includeTop: !!o.cut }).model;
-    else {
+    const includeTop = !!o.cut || !!o.includeTop;
+    if (o.fromScratch || o.weights === 'none') {
+      model = gluonResnet(e.id, { inputShape: shape, includeTop }).model;
+      bare = true;
+    } else {
       const path = o.weights && o.weights !== 'imagenet' ? o.weights : findGluonWeights(e.id);
       if (!path) throw new Error(`${e.id}: no ${e.id}-*.params in ${mxnetModelDir()}: copy the Gluon model-zoo file there (or set MXNET_HOME), or pass --weights FILE.params`);
-      const g = gluonResnet(e.id, { inputShape: shape, includeTop: !!o.cut });
+      const g = gluonResnet(e.id, { inputShape: shape, includeTop });
       model = g.model;
       loadGluonParams(g, (await readMxnetParamsFile(path)).map, { skipMismatch: true, allowMissing: !!o.cut }, path);
     }
@@ -69,21 +75,26 @@ export async function loadBackbone(o: BackboneOptions, seed: number): Promise<{ 
   } else if (ZOO[o.model.toLowerCase()]) {
     const e = zooEntry(o.model);
     const weights = o.fromScratch || o.weights === 'none' || (o.checkpoint && !o.weights) ? null : (o.weights ?? 'imagenet');
-    model = await zooModel(e.id, { weights, includeTop: !!o.cut, inputShape });
+    const includeTop = !!o.cut || !!o.includeTop;
+    // The checkpoint's own classifier size (TF-slim InceptionV3: 1001, background first).
+    const classes = ck && includeTop && !weights ? (checkpointClasses(ck, o) ?? undefined) : undefined;
+    model = await zooModel(e.id, { weights, includeTop, inputShape, classes });
+    bare = !weights;
     preprocess = e.preprocess;
   } else {
-    model = (await loadModelFile(o.model, { inputShape })).model;
+    const f = await loadModelFile(o.model, { inputShape });
+    model = f.model;
+    classNames = f.classNames ?? undefined;
     if (!cut && o.top === false) cut = model.layers[model.layers.length - 2]?.name;
   }
-  if (o.checkpoint && !o.fromScratch) {
-    const exclude = (o.exclude ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-    const ck = await readTfCheckpointFile(o.checkpoint);
-    const rep = mapCheckpointToModel(model, ck, { exclude, allowMissing: true, skipMismatch: !!exclude.length, source: o.checkpoint });
-    if (!rep.loaded.length) throw new Error(`${o.checkpoint}: no tensor of the checkpoint maps onto ${model.name}`);
-    console.error(`checkpoint ${o.checkpoint}: restored ${rep.loaded.length} tensors${rep.excluded.length ? `, excluded ${rep.excluded.length} (${exclude.join(', ')})` : ''}${rep.missing.length ? `, ${rep.missing.length} new` : ''}`);
+  if (ck) {
+    // Finetune puts new layers on top (missing weights are fine); predict on a bare zoo model needs
+    // them all unless --exclude leaves some out on purpose.
+    restoreCheckpoint(model, ck, { ...o, checkpoint: o.checkpoint! }, !o.includeTop || !bare || !!o.exclude);
+    preprocess = checkpointPreprocess(ck, o) ?? preprocess;
   }
   const backbone = cut ? model.cut(cut) : model;
-  return { backbone, preprocess, inputShape: backbone.inputShape };
+  return { backbone, preprocess, inputShape: backbone.inputShape, classNames };
 }
 
 import { parseTargets, withTargets } from '../train/targets.ts';

@@ -5,12 +5,15 @@
 import { create, globals } from 'webgpu';
 import { Device, requestEngineDevice } from '../gpu/device.ts';
 import { setDevice } from '../graph/engine.ts';
+import { setPrecision, type Precision } from '../gpu/precision.ts';
 
 Object.assign(globalThis, globals);
 
 export interface NodeDeviceOptions {
   backend?: string;
   toggles?: string;
+  /** The matmul/conv precision (src/gpu/precision.ts); set on every call that names it, else left as is (f32 at first). */
+  precision?: Precision;
 }
 
 // Dawn instances must stay referenced for as long as their devices live.
@@ -38,7 +41,7 @@ function backendOf(adapter: GPUAdapter, requested: string | null): string {
 
 let cached: Promise<Device> | null = null;
 
-/** The process's device (created once), also made the engine's current device. */
+/** The process's device (created once), also made the engine's current device; `precision` applies to it. */
 export function initNode(opts: NodeDeviceOptions = {}): Promise<Device> {
   if (!cached) {
     cached = createNodeDevice(opts).then((d) => {
@@ -47,7 +50,12 @@ export function initNode(opts: NodeDeviceOptions = {}): Promise<Device> {
     });
     cached.catch(() => (cached = null));
   }
-  return cached;
+  if (!opts.precision) return cached;
+  const p = opts.precision;
+  return cached.then((d) => {
+    setPrecision(d, p);
+    return d;
+  });
 }
 
 export async function createNodeDevice(opts: NodeDeviceOptions = {}): Promise<Device> {

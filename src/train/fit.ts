@@ -7,6 +7,8 @@ import { add as addK } from '../kernels/elementwise.ts';
 import { zeros } from '../kernels/fill.ts';
 import { scaleBy } from '../kernels/scale.ts';
 import type { Model } from '../graph/model.ts';
+import { currentDevice } from '../graph/engine.ts';
+import { setPrecision, type Precision } from '../gpu/precision.ts';
 import { keep, tidy } from '../graph/scope.ts';
 import { backward, noGrad } from '../graph/tape.ts';
 import { Tensor, sizeOf, type Shape } from '../graph/tensor.ts';
@@ -24,6 +26,8 @@ export interface CompileArgs {
   optimizer: Optimizer;
   loss: LossFn;
   metrics?: MetricFn[] | Record<string, MetricFn>;
+  /** Precision of the matmul/conv kernels (src/gpu/precision.ts); set for the whole device, left as is when absent. */
+  precision?: Precision;
 }
 
 /** Samples by index: arrays, image folders (decoded on demand), anything batchable. */
@@ -444,6 +448,7 @@ export class Trainer {
 
 /** Keras-style compile: a Trainer holding the optimizer, loss and metrics for `model`. */
 export function compile(model: Model, args: CompileArgs): Trainer {
+  if (args.precision) setPrecision(currentDevice(), args.precision);
   return new Trainer(model, args);
 }
 
