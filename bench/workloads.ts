@@ -1,5 +1,7 @@
 // The bench's workloads, named as issue 10 names them. Each framework runner implements the
 // ones it can; `needsGpu` rows run only on a real GPU adapter (not on the CPU fallback).
+import type { Precision } from '../src/gpu/precision.ts';
+
 export interface Workload {
   name: string;
   kind: 'matmul' | 'conv' | 'step' | 'forward' | 'bottleneck';
@@ -79,6 +81,8 @@ export interface Row {
   gflops: number | null;
   peak_bytes: number | null;
   note?: string;
+  /** Our engine's `--precision` for the row; absent (older files, other frameworks) means f32. */
+  precision?: Precision;
 }
 
 /** Median of repeats after warm-up; repeats until `minRepeats` and `minMs` are reached. */

@@ -1,4 +1,5 @@
-// webgpu-finetune runner: the bench's workloads on our engine, on the adapter initNode() picks.
+// webgpu-finetune runner: the bench's workloads on our engine, on the adapter initNode() picks,
+// in the precision `--precision` names (f32 by default; each row carries it).
 // Training steps go through the Trainer (compile + fit on one fixed batch, cache off), as
 // `wgft finetune` trains; the bottleneck rows time one epoch with and without the cache.
 import { initNode } from '../../src/node/dawn.ts';
@@ -18,11 +19,15 @@ import { getLoss } from '../../src/train/losses.ts';
 import { attachTuningCache } from '../../src/node/tuning-cache.ts';
 import { tuneConv } from '../../src/kernels/conv-tuning.ts';
 import { autotuneModel } from '../../src/train/autotune.ts';
-import { CONV_LAYERS, findWorkload, makeRow, timeIt, type Workload } from '../workloads.ts';
-import { emit, skipped, workloadArgs } from './protocol.ts';
+import { CONV_LAYERS, findWorkload, makeRow, timeIt, type Row, type Workload } from '../workloads.ts';
+import { emit as emitRow, skipped, workloadArgs, argValue } from './protocol.ts';
+import { parsePrecision } from '../../src/cli/precision-flag.ts';
 
 const framework = 'webgpu-finetune';
-const device = await initNode();
+// `npm run bench -- --precision mixed|f16`: every row runs, and says it ran, in that precision.
+const precision = parsePrecision(argValue('--precision', 'f32'));
+const device = await initNode({ precision });
+const emit = (row: Row) => emitRow({ ...row, precision });
 const stats = device.pool.stats;
 // Kernel variants come from the autotuner, tuned once per adapter and shape (outside the timed
 // steps, like cuDNN's benchmark mode) and cached on disk; WGFT_BENCH_TUNE=0 keeps the heuristics.
