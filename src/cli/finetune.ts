@@ -3,7 +3,8 @@
 // resumable checkpoint into --out. `--json` prints one object per epoch (CONTRACTS).
 import { Command, Option } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { initWithPrecision, precisionOption } from './precision-flag.ts';
+import { initWithPrecision, lossScaleOption, lossScaleText, parseLossScale, precisionOption } from './precision-flag.ts';
+import type { LossScaleOption } from '../train/loss-scale.ts';
 import { fileLines, loadState, saveState, stopOnSigint, writeHistory } from '../node/checkpoint.ts';
 import { writePlots } from '../node/plots.ts';
 import { compile, type DataSource, type Trainer, balancedClassWeight, targetClasses } from '../train/fit.ts';
@@ -67,6 +68,8 @@ export interface FinetuneOptions {
   plots: boolean;
   /** f32 | mixed | f16 (the flag defaults to f32; absent, the device keeps its precision). */
   precision?: string;
+  /** --loss-scale: dynamic | N | none (absent: dynamic under mixed/f16, none under f32). */
+  lossScale?: string | LossScaleOption;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -120,6 +123,7 @@ export function finetuneCommand(): Command {
     .option('--out <dir>', 'output folder', 'finetune-out')
     .option('--no-plots', 'do not render loss/accuracy curves')
     .addOption(precisionOption())
+    .addOption(lossScaleOption())
     .action(async (o: FinetuneOptions) => {
       await finetune(o);
     });
@@ -156,11 +160,14 @@ export async function finetune(o: FinetuneOptions, log: (s: string) => void = (s
   const optimizer = await makeOptimizer(o.optimizer ?? 'adam', Number(o.lr ?? 1e-3), o.momentum ? Number(o.momentum) : undefined, o.decay ? Number(o.decay) : undefined);
   if (o.lrMult?.length) applyLrMult(model, optimizer, o.lrMult);
   const metricNames = (o.metrics ?? (regression ? 'mse' : 'accuracy')).split(',').filter(Boolean);
-  const trainer = compile(model, { optimizer, loss: await makeLoss(lossName, !!o.fromLogits), metrics: await makeMetrics(metricNames, lossName, outUnits) });
+  const lossScale = o.lossScale === undefined ? undefined : parseLossScale(o.lossScale);
+  const trainer = compile(model, { optimizer, loss: await makeLoss(lossName, !!o.fromLogits), metrics: await makeMetrics(metricNames, lossName, outUnits), lossScale });
   info(
     `model: ${model.layers.length} layers, ${model.countParams()} parameters (${model.trainableWeights.reduce((s, v) => s + v.size, 0)} trainable); ` +
       `frozen backbone layers: ${nFrozen}/${loaded.backbone.layers.length}; head: ${spec}; data: ${train.size} train, ${val?.size ?? 0} validation, ${classes} classes`,
   );
+  const scaling = trainer.lossScaleConfig;
+  if (scaling || lossScale !== undefined) info(`loss scaling: ${lossScaleText(scaling)}`);
 
   mkdirSync(o.out, { recursive: true });
   const ckptPath = `${o.out}/checkpoint.wgft`;

@@ -9,7 +9,7 @@ import type { History } from '../train/fit.ts';
 
 /** The metrics to plot: loss, then each other series that has a val_ twin (or stands alone). */
 export function plotSeries(h: History): string[] {
-  const keys = Object.keys(h.history).filter((k) => !k.startsWith('val_') && !['lr', 'seconds', 'samples_per_second'].includes(k));
+  const keys = Object.keys(h.history).filter((k) => !k.startsWith('val_') && !['lr', 'seconds', 'samples_per_second', 'loss_scale', 'skipped_steps'].includes(k));
   return keys.sort((a, b) => (a === 'loss' ? -1 : b === 'loss' ? 1 : a.localeCompare(b)));
 }
 

@@ -3,16 +3,20 @@
 // summed on the GPU and read back only at the end of an epoch (or every `progressEvery` steps).
 // A frozen prefix runs under noGrad(); when it is deterministic its output is cached per sample
 // during the first epoch and later epochs train the rest from the cache (bottleneck.ts).
+// Under the mixed and f16 precisions the step is loss-scaled (loss-scale.ts): backward is seeded
+// with the scale, the gradients are unscaled and checked on the GPU, and the optimizer's gated
+// kernels skip the step there when one is inf/NaN; the scaler's state is read at epoch ends.
 import { add as addK } from '../kernels/elementwise.ts';
 import { zeros } from '../kernels/fill.ts';
 import { scaleBy } from '../kernels/scale.ts';
 import type { Model } from '../graph/model.ts';
 import { currentDevice } from '../graph/engine.ts';
-import { setPrecision, type Precision } from '../gpu/precision.ts';
+import { precisionOf, setPrecision, type Precision } from '../gpu/precision.ts';
 import { keep, tidy } from '../graph/scope.ts';
 import { backward, noGrad } from '../graph/tape.ts';
 import { Tensor, sizeOf, type Shape } from '../graph/tensor.ts';
 import type { Optimizer } from './optimizer.ts';
+import { LossScaler, resolveLossScale, type LossScaleConfig, type LossScaleOption, type LossScaleStatus } from './loss-scale.ts';
 import { cacheOffNotice, FeatureCache, runPrefix, runSuffix, splitModel, type CacheOptions, type ModelSplit } from './bottleneck.ts';
 import type { Callback, Logs } from './callbacks/callback.ts';
 import type { Dataset } from './data/image-folder.ts';
@@ -28,6 +32,13 @@ export interface CompileArgs {
   metrics?: MetricFn[] | Record<string, MetricFn>;
   /** Precision of the matmul/conv kernels (src/gpu/precision.ts); set for the whole device, left as is when absent. */
   precision?: Precision;
+  /**
+   * Loss scaling (loss-scale.ts): 'dynamic' (start 2^15, halve and skip the step on inf/NaN
+   * gradients, double after 2000 good steps), a fixed scale, false or 1 for none, or
+   * { initial, growthInterval, dynamic }. Default: dynamic under mixed/f16, none under f32
+   * (the device's precision when fit starts).
+   */
+  lossScale?: LossScaleOption;
 }
 
 /** Samples by index: arrays, image folders (decoded on demand), anything batchable. */
@@ -150,6 +161,8 @@ export interface TrainerState {
   weights: { name: string; shape: number[]; data: Float32Array }[];
   optimizer?: Record<string, unknown>;
   history: History;
+  /** The loss scaler's scale and counters, when one ran. */
+  lossScale?: { scale: number; growth: number; skipped: number };
 }
 
 function permutation(n: number, seed: number, epoch: number): number[] {
@@ -208,6 +221,12 @@ export class Trainer {
   epochStats: EpochStats[] = [];
   /** The split used by the last fit, if any (layers below it ran under noGrad). */
   split: ModelSplit | null = null;
+  readonly lossScaleOption: LossScaleOption | undefined;
+  private scaler: LossScaler | null = null;
+  /** A checkpoint's scaler state, applied when the scaler is made. */
+  private pendingScale: TrainerState['lossScale'] | null = null;
+  /** True while fit runs the optimizer gated: its step count is then the GPU's. */
+  private countingOnGpu = false;
 
   constructor(
     readonly model: Model,
@@ -215,12 +234,56 @@ export class Trainer {
   ) {
     this.optimizer = args.optimizer;
     this.loss = args.loss;
+    this.lossScaleOption = args.lossScale;
+    if (args.lossScale !== undefined) resolveLossScale(args.lossScale, 'f32'); // refuse bad values now
     const m = args.metrics ?? [];
     this.metrics = Array.isArray(m) ? m.map((fn) => ({ name: nameOf(fn), fn })) : Object.entries(m).map(([name, fn]) => ({ name, fn }));
   }
 
   get lossName(): string {
     return 'loss';
+  }
+
+  /** The loss scaling fit uses now (the option, or the default of the device's precision). */
+  get lossScaleConfig(): LossScaleConfig | null {
+    return resolveLossScale(this.lossScaleOption, precisionOf(this.model.weights[0]?.device ?? currentDevice()));
+  }
+
+  /** The loss scaler of the last fit (null when it ran without scaling). */
+  get lossScaler(): LossScaler | null {
+    return this.scaler;
+  }
+
+  /** The scaler's state read back (a synchronization point); null without loss scaling. */
+  async lossScaleStatus(): Promise<LossScaleStatus | null> {
+    return this.scaler ? this.scaler.read() : null;
+  }
+
+  /** The scaler for this fit: kept across fits while the configuration stays the same. */
+  private prepareScaler(): LossScaler | null {
+    const c = this.lossScaleConfig;
+    const same = (a: LossScaleConfig, b: LossScaleConfig) => a.dynamic === b.dynamic && a.initial === b.initial && a.growthInterval === b.growthInterval;
+    if (this.scaler && (!c || !same(this.scaler.config, c))) {
+      this.scaler.dispose();
+      this.scaler = null;
+    }
+    if (c && !this.scaler) {
+      this.scaler = new LossScaler(c, this.model.weights[0]?.device);
+      if (this.pendingScale) this.scaler.write(this.pendingScale);
+      this.pendingScale = null;
+    }
+    // The GPU counts the optimizer's steps while it runs gated: start from the host's count.
+    this.countingOnGpu = !!this.scaler && !!this.optimizer.stepGated && typeof this.optimizer.iterations === 'number';
+    if (this.countingOnGpu) this.scaler!.write({ iterations: this.optimizer.iterations });
+    return this.scaler;
+  }
+
+  /** Reads the scaler's state and hands the GPU's step count back to the optimizer. */
+  private async pullScaler(): Promise<LossScaleStatus | null> {
+    if (!this.scaler) return null;
+    const s = await this.scaler.read();
+    if (this.countingOnGpu) this.optimizer.iterations = s.iterations;
+    return s;
   }
 
   /** Asks fit to leave at the next batch boundary (the epoch in progress is not recorded). */
@@ -256,6 +319,9 @@ export class Trainer {
     const valCache = cacheOn && val && val.deterministic !== false ? new FeatureCache(val.size, split!.cutShape, cacheOpts) : null;
     const ySize = sizeOf(train.yShape);
     const classWeight = args.classWeight;
+    const scaler = this.prepareScaler();
+    const gated = !!scaler && !!this.optimizer.stepGated;
+    let skippedBefore = scaler ? (await scaler.read()).skipped : 0;
     this.stopTraining = false;
     this.aborted = false;
     this.epochStats = [];
@@ -277,13 +343,26 @@ export class Trainer {
             const yPred = split ? runSuffix(split, feat, { training: true }) : this.model.call([feat], { training: true });
             const loss = this.loss(yPred, y.t, sw);
             const mvals = noGrad(() => this.metrics.map((m) => m.fn(yPred, y.t).reshape([1])));
-            backward(loss);
-            this.optimizer.step(trainable);
+            if (scaler) {
+              // Scaled loss: seed backward with the scale (the loss itself stays unscaled for the logs).
+              backward(loss, scaler.seed.reshape(loss.shape));
+              scaler.unscale(trainable);
+              scaler.update(this.optimizer.gateConstants?.() ?? { decay: 0 });
+              if (gated) this.optimizer.stepGated!(trainable, scaler.state);
+            } else {
+              backward(loss);
+              this.optimizer.step(trainable);
+            }
             const batchVals = this.concatScalars([loss.reshape([1]), ...mvals]);
             return addK(sums, scaleBy(batchVals, idx.length));
           });
           sums.dispose();
           sums = keep(next);
+          if (scaler && !gated) {
+            // An optimizer without gated kernels: the decision comes back to the host every step.
+            if (await scaler.lastSkipped()) for (const v of trainable) v.zeroGrad();
+            else this.optimizer.step(trainable);
+          }
           feat.dispose();
           y.t.dispose();
           sw?.dispose();
@@ -294,6 +373,7 @@ export class Trainer {
           for (const cb of callbacks) await cb.onBatchEnd(b, logs);
           if (this.aborted) break;
         }
+        const scaled = await this.pullScaler();
         if (this.aborted) {
           sums.dispose();
           break;
@@ -306,6 +386,11 @@ export class Trainer {
           for (const [k, x] of Object.entries(v)) logs[`val_${k}`] = x;
         }
         const seconds = (performance.now() - t0) / 1000;
+        if (scaled) {
+          logs.loss_scale = scaled.scale;
+          logs.skipped_steps = scaled.skipped - skippedBefore;
+          skippedBefore = scaled.skipped;
+        }
         logs.lr = this.optimizer.learningRate;
         logs.seconds = seconds;
         logs.samples_per_second = train.size / trainSeconds;
@@ -316,6 +401,9 @@ export class Trainer {
       }
       for (const cb of callbacks) await cb.onTrainEnd();
     } finally {
+      // The step count back to the optimizer (quietly: an error in flight is the one to report).
+      if (this.countingOnGpu) await this.pullScaler().catch(() => null);
+      this.countingOnGpu = false;
       trainCache?.dispose();
       valCache?.dispose();
     }
@@ -423,12 +511,14 @@ export class Trainer {
 
   /** What a resumable checkpoint holds: weights, optimizer slots, epochs done, history. */
   async getState(): Promise<TrainerState> {
+    const scaled = await this.pullScaler();
     return {
       epoch: this.history.epoch.length ? this.history.epoch[this.history.epoch.length - 1] + 1 : 0,
       learningRate: this.optimizer.learningRate,
       weights: await this.getWeights(),
       optimizer: this.optimizer.getState ? await this.optimizer.getState() : undefined,
       history: structuredClone(this.history),
+      ...(scaled ? { lossScale: { scale: scaled.scale, growth: scaled.growth, skipped: scaled.skipped } } : {}),
     };
   }
 
@@ -443,6 +533,10 @@ export class Trainer {
       this.optimizer.setState(state);
     }
     this.history = structuredClone(s.history);
+    if (s.lossScale) {
+      if (this.scaler) this.scaler.write(s.lossScale);
+      else this.pendingScale = s.lossScale;
+    }
   }
 }
 

@@ -1,10 +1,11 @@
 // Keras Adam: bias correction folded into the step size, epsilon added to sqrt(v) (Keras 2.2.4
 // and tf.keras), default epsilon 1e-7; decay and weight decay from the base.
-import { dispatch, f32, grid1d } from '../../gpu/dispatch.ts';
+import { dispatch, f32, grid1d, type GpuView } from '../../gpu/dispatch.ts';
 import type { Tensor, Variable } from '../../graph/tensor.ts';
 import { KernelOptimizer, type OptimizerArgs } from './base.ts';
 
 const ADAM = { shader: 'adam', inputs: 1, outputs: 3 };
+const ADAM_GATED = { shader: 'adam_gated', inputs: 2, outputs: 3 };
 
 export interface AdamArgs extends OptimizerArgs {
   beta1?: number;
@@ -33,5 +34,15 @@ export class Adam extends KernelOptimizer {
     const lrT = (lr * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
     dispatch(ADAM, [g], [v, m, s], [v.size, f32(lrT), f32(this.beta1), f32(this.beta2), f32(this.epsilon), f32(lr * this.weightDecay)],
       grid1d(v.device, Math.ceil(v.size / 256)), `adam ${v.name}`);
+  }
+
+  /** Under loss scaling the kernel folds in the bias correction of the GPU-counted step. */
+  protected updateGated(v: Variable, g: Tensor, [m, s]: Tensor[], lr: number, state: GpuView): void {
+    dispatch(ADAM_GATED, [g, state], [v, m, s], [v.size, f32(lr), f32(this.beta1), f32(this.beta2), f32(this.epsilon), f32(lr * this.weightDecay)],
+      grid1d(v.device, Math.ceil(v.size / 256)), `adam gated ${v.name}`);
+  }
+
+  override gateConstants(): { decay: number; beta1: number; beta2: number } {
+    return { decay: this.decay, beta1: this.beta1, beta2: this.beta2 };
   }
 }

@@ -1,6 +1,7 @@
 // What SGD, Adam and RMSprop share: Keras 2's `decay` (lr / (1 + decay * iterations)), decoupled
 // weight decay, per-variable lr multipliers, and GPU slots made once per variable, so a step
 // allocates nothing after the first (each update is one in-place kernel; grads return to the pool).
+import type { GpuView } from '../../gpu/dispatch.ts';
 import { fill } from '../../kernels/fill.ts';
 import { keep } from '../../graph/scope.ts';
 import type { Tensor, Variable } from '../../graph/tensor.ts';
@@ -44,17 +45,44 @@ export abstract class KernelOptimizer implements Optimizer {
   /** Dispatches the update of one variable; `lr` includes decay and the variable's multiplier. */
   protected abstract update(v: Variable, grad: Tensor, slots: Tensor[], lr: number, t: number): void;
 
+  /**
+   * The update gated by loss scaling (src/train/loss-scale.ts): `lr` is the base rate times the
+   * variable's multiplier; the kernel reads the skip decision, the decay factor and Adam's bias
+   * correction from the scaler's `state` (wgsl/include/loss_scale_gate.wgsl).
+   */
+  protected abstract updateGated(v: Variable, grad: Tensor, slots: Tensor[], lr: number, state: GpuView): void;
+
   step(variables: Variable[]): void {
     const lr = this.learningRate / (1 + this.decay * this.iterations);
     this.iterations++;
     for (const v of variables) {
-      const g = v.grad;
+      const g = this.gradOf(v);
       if (!g) continue;
-      if (g.size !== v.size) throw new Error(`${this.name}: gradient ${shapeStr(g.shape)} does not match variable ${v.name} ${shapeStr(v.shape)}`);
       this.update(v, g, this.slotsFor(v), lr * (this.lrMult.get(v.name) ?? 1), this.iterations);
       v.version++;
       v.zeroGrad();
     }
+  }
+
+  /** step() decided on the GPU: `iterations` is counted in the scaler's state, not here. */
+  stepGated(variables: Variable[], state: GpuView): void {
+    for (const v of variables) {
+      const g = this.gradOf(v);
+      if (!g) continue;
+      this.updateGated(v, g, this.slotsFor(v), this.learningRate * (this.lrMult.get(v.name) ?? 1), state);
+      v.version++; // also on a skipped step: derived copies are remade, harmlessly
+      v.zeroGrad();
+    }
+  }
+
+  gateConstants(): { decay: number; beta1?: number; beta2?: number } {
+    return { decay: this.decay };
+  }
+
+  private gradOf(v: Variable): Tensor | null {
+    const g = v.grad;
+    if (g && g.size !== v.size) throw new Error(`${this.name}: gradient ${shapeStr(g.shape)} does not match variable ${v.name} ${shapeStr(v.shape)}`);
+    return g;
   }
 
   private slotsFor(v: Variable): Tensor[] {

@@ -1,0 +1,19 @@
+// sgd.wgsl gated by loss scaling (src/train/loss-scale.ts): nothing changes on a step the scaler
+// skips (inf/NaN gradients); lr is multiplied by the step's decay factor from the scaler's state.
+// inputs: g, st; outputs: w; params: n, lr, wd
+#include "index"
+#include "loss_scale_gate"
+struct Params { n: u32, lr: f32, wd: f32 }
+@group(0) @binding(0) var<storage, read> g: array<f32>;
+@group(0) @binding(1) var<storage, read> st: LossScaleGate;
+@group(0) @binding(2) var<storage, read_write> w: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = linear_index(wid, nwg, lid);
+  if (i >= p.n || st.skip != 0u) { return; }
+  let lr = p.lr * st.lr_factor;
+  let x = w[i] * (1.0 - lr * p.wd);
+  w[i] = x - lr * g[i];
+}
