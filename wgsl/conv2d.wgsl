@@ -2,7 +2,12 @@
 // Each thread owns PX consecutive output pixels x 4 consecutive output channels in registers;
 // no workgroup memory and no barriers (very costly on CPU adapters such as llvmpipe), no im2col
 // buffer. Out-of-range taps read element 0 scaled by 0 instead of branching in the inner loop.
-// Grid: x over output channels / 4, (y, z) over pixel groups (z splits past the y limit).
+// Grid in two layouts (override PXG; fwdPixelsOnX in src/kernels/conv-geometry.ts picks one):
+// 0: channel groups (WGX threads of 4 channels) on x, pixel groups (WGY threads of PX pixels) on
+// y, z splitting past the y limit; 1: pixel groups on x (z splitting past the x limit), channel
+// groups on y. llvmpipe hands each of its threads a contiguous run of workgroups, x fastest, so
+// layout 1 splits the runs along the channels, evenly even when the last pixel workgroup is mostly
+// empty (few pixel groups: one thread would get all the empty rows under layout 0).
 // Precision: a prelude (src/gpu/precision.ts) supplies q1 / q4, which round the multiply operands to
 // f16 under mixed and f16 (identity under f32). w stays float32 under f16 too (element reads with
 // any channel count have no half copy here), so this kernel runs mixed.
@@ -18,12 +23,14 @@
 override WGX: u32 = 4u;  // threads per workgroup along output channels
 override WGY: u32 = 16u; // threads per workgroup along pixel groups
 override PX: u32 = 4u;   // output pixels per thread, 1..8
+override PXG: u32 = 0u;  // grid layout: 0 channel groups on x, 1 pixel groups on x
 
 @compute @workgroup_size(WGX, WGY, 1)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
-        @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let o0 = gid.x * 4u;
-  let m0 = ((wid.z * nwg.y + wid.y) * WGY + lid.y) * PX;
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+  let pxg = PXG != 0u;
+  let o0 = (select(wid.x, wid.y, pxg) * WGX + lid.x) * 4u;
+  let m0 = ((wid.z * select(nwg.y, nwg.x, pxg) + select(wid.y, wid.x, pxg)) * WGY + lid.y) * PX;
   let M = p.N * p.OH * p.OW;
   if (o0 >= p.O || m0 >= M) { return; }
   var oc: array<u32, 4>;

@@ -1,7 +1,7 @@
 // Conv2D forward for C % 4 == 0 and O % 4 == 0 (every layer but an RGB stem): as conv2d.wgsl,
 // but x, w and y are read as vec4 (4 input channels of a pixel, 4 filters of a kernel row), so a
 // step over 4 input channels costs PX + 4 vector loads for 16*PX multiply-adds. No workgroup
-// memory, no barriers. Grid as conv2d.wgsl, over O / 4 and pixel groups.
+// memory, no barriers. Grid as conv2d.wgsl (either layout, override PXG), over O / 4 and pixel groups.
 // Precision: a prelude (src/gpu/precision.ts) supplies q4, which rounds x to f16 under mixed and
 // f16 (identity under f32), and W4 / w4, w's element type and its widening (halves under f16).
 // inputs: x, w, bias (ignored unless has_bias); outputs: y; params: Params (include/conv.wgsl)
@@ -16,14 +16,16 @@
 override WGX: u32 = 4u;
 override WGY: u32 = 16u;
 override PX: u32 = 4u;   // output pixels per thread, 1..8
+override PXG: u32 = 0u;  // grid layout, as conv2d.wgsl: 0 channel groups on x, 1 pixel groups on x
 
 @compute @workgroup_size(WGX, WGY, 1)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
-        @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let o4 = gid.x;
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+  let pxg = PXG != 0u;
+  let o4 = select(wid.x, wid.y, pxg) * WGX + lid.x;
   let O4 = p.O / 4u;
   let C4 = p.C / 4u;
-  let m0 = ((wid.z * nwg.y + wid.y) * WGY + lid.y) * PX;
+  let m0 = ((wid.z * select(nwg.y, nwg.x, pxg) + select(wid.y, wid.x, pxg)) * WGY + lid.y) * PX;
   let M = p.N * p.OH * p.OW;
   if (o4 >= O4 || m0 >= M) { return; }
   var img: array<u32, 8>;

@@ -4,7 +4,7 @@
 // vec4 is reused for 4*OQ filters and each filter vec4 for PX pixels. No workgroup memory, no barriers (llvmpipe runs
 // invocations as SIMD lanes, where barriers are costly and loads per multiply-add decide).
 // A partial last group of quads clamps its reads to the last quad and skips those stores.
-// Grid as conv2d_vec4.wgsl but over ceil(O / (4*OQ)) and pixel groups.
+// Grid as conv2d_vec4.wgsl (either layout, override PXG) but over ceil(O / (4*OQ)) and pixel groups.
 // Precision: a prelude (src/gpu/precision.ts) supplies q4, which rounds x to f16 under mixed and
 // f16 (identity under f32), and W4 / w4, w's element type and its widening (halves under f16).
 // inputs: x, w, bias (ignored unless has_bias); outputs: y; params: Params (include/conv.wgsl)
@@ -20,18 +20,20 @@ override WGX: u32 = 4u;
 override WGY: u32 = 16u;
 override PX: u32 = 4u;   // output pixels per thread, 1..8
 override OQ: u32 = 2u;   // filter quads per thread, 1..4
+override PXG: u32 = 0u;  // grid layout, as conv2d.wgsl: 0 channel groups on x, 1 pixel groups on x
 
 fn act4(v: vec4<f32>) -> vec4<f32> {
   return vec4<f32>(activate(v.x, p.act, p.alpha), activate(v.y, p.act, p.alpha), activate(v.z, p.act, p.alpha), activate(v.w, p.act, p.alpha));
 }
 
 @compute @workgroup_size(WGX, WGY, 1)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
-        @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
   let O4 = p.O / 4u;
   let C4 = p.C / 4u;
-  let q0 = gid.x * OQ;
-  let m0 = ((wid.z * nwg.y + wid.y) * WGY + lid.y) * PX;
+  let pxg = PXG != 0u;
+  let q0 = (select(wid.x, wid.y, pxg) * WGX + lid.x) * OQ;
+  let m0 = ((wid.z * select(nwg.y, nwg.x, pxg) + select(wid.y, wid.x, pxg)) * WGY + lid.y) * PX;
   let M = p.N * p.OH * p.OW;
   if (q0 >= O4 || m0 >= M) { return; }
   var q: array<u32, 4>;

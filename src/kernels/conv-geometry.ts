@@ -85,15 +85,45 @@ export function autoTile(channels: number): ConvTile {
   return Math.ceil(channels / 4) < DEFAULT_TILE.WGX ? CONV_TILES[1] : DEFAULT_TILE;
 }
 
-/** Grid for `channels` (4 per thread) x `pixels` (PX per thread), splitting pixel groups over y and z. */
-export function pixelGrid(device: Device, tile: ConvTile, channels: number, pixels: number): [number, number, number] {
+/**
+ * Grid for `channels` (4 per thread, WGX threads per workgroup) x `pixels` (PX per thread, WGY
+ * threads per workgroup): channel groups on x and pixel groups over y and z (z splits past the
+ * per-dimension limit); with `pixelsOnX` (the forward kernels' override PXG = 1, see
+ * fwdPixelsOnX) pixel groups over x and z and channel groups on y.
+ */
+export function pixelGrid(device: Device, tile: ConvTile, channels: number, pixels: number, pixelsOnX = false): [number, number, number] {
   if (!(tile.PX >= 1 && tile.PX <= MAX_PX)) throw new Error(`conv tile: PX ${tile.PX} must be 1..${MAX_PX}`);
-  const gx = Math.ceil(Math.ceil(channels / 4) / tile.WGX);
-  const gy = Math.ceil(Math.ceil(pixels / tile.PX) / tile.WGY);
-  const max = device.limits.maxComputeWorkgroupsPerDimension;
-  const z = Math.ceil(gy / max);
-  return [gx, Math.ceil(gy / z), z];
+  const gc = Math.ceil(Math.ceil(channels / 4) / tile.WGX);
+  const gp = Math.ceil(Math.ceil(pixels / tile.PX) / tile.WGY);
+  const z = Math.ceil(gp / device.limits.maxComputeWorkgroupsPerDimension);
+  return pixelsOnX ? [Math.ceil(gp / z), gc, z] : [gc, Math.ceil(gp / z), z];
 }
+
+/**
+ * The forward kernels' grid layout when the caller names none: pixel groups on x (true) when the
+ * channels-on-x layout would leave a CPU adapter's threads unevenly loaded by more than
+ * FWD_PIXELS_X_LOSS. llvmpipe hands each of its threads one contiguous run of workgroups, x
+ * fastest. With channel groups on x the runs split along the pixel workgroups, and the last row
+ * of them, whose empty thread rows (past the last group of PX pixels) cost next to nothing, lands
+ * in the last run: the other threads carry the full rows, so the dispatch takes longer than a
+ * balanced one by the share of empty thread rows among all. VGG16-48's block 5 at batch 8 has 9
+ * groups of 8 pixels in 2 workgroups of 8 rows: 7 of 16 rows empty, one thread doing 32 of 36
+ * units of work. With pixel groups on x every channel group repeats the same pattern and the runs
+ * split evenly along the channels. Measured on llvmpipe (2 threads), pixels on x took 0.55-0.65x
+ * the time on block 5 (7/16 empty), 0.9-0.95x at 7/56..4/40 empty (7x7, 6x6, 9x9 at 256-512
+ * filters) and ~0.96-1.0x at 4% and 2.4%; with no empty rows it was the same (vec4, vec8 kernels)
+ * or ~3% slower (the scalar kernel on 48x48x3 -> 64), as channel neighbours no longer read the same
+ * input pixels one after the other. One workgroup along either side gives the same order both ways.
+ */
+export function fwdPixelsOnX(tile: ConvTile, channels: number, pixels: number): boolean {
+  const gc = Math.ceil(Math.ceil(channels / 4) / tile.WGX);
+  const groups = Math.ceil(pixels / tile.PX);
+  const gp = Math.ceil(groups / tile.WGY);
+  if (gc < 2 || gp < 2) return false;
+  return (gp * tile.WGY - groups) / (gp * tile.WGY) > FWD_PIXELS_X_LOSS;
+}
+/** The share of empty thread rows above which the forward puts pixel groups on x (fwdPixelsOnX). */
+export const FWD_PIXELS_X_LOSS = 0.02;
 
 /** Split-K for filter gradients: enough chunks to fill the device, each at least 64 pixels. */
 export function splitK(device: Device, threads: number, K: number): { splits: number; chunk: number } {

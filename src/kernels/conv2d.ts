@@ -11,7 +11,7 @@ import { canUseSubgroupMatrix } from '../gpu/subgroup-matrix.ts';
 import { Tensor, shapeStr } from '../graph/tensor.ts';
 import { activationCode } from './activation.ts';
 import { precisionWeight } from './half-weights.ts';
-import { autoTile, convGeometry, convParams, dgradPixels, MAX_PX, pixelGrid, splitK, type ConvGeometry, type ConvOptions, type ConvTile } from './conv-geometry.ts';
+import { autoTile, convGeometry, convParams, dgradPixels, fwdPixelsOnX, MAX_PX, pixelGrid, splitK, type ConvGeometry, type ConvOptions, type ConvTile } from './conv-geometry.ts';
 import { conv2dDgradSubgroupMatrix, conv2dSubgroupMatrix, conv2dWgradSubgroupMatrix } from './conv2d-sgmat.ts';
 import { reduce } from './reduce.ts';
 import { convKey, tunedConvTile, tunedNumber } from './tuning.ts';
@@ -42,6 +42,8 @@ export interface EpilogueOptions {
   oq?: number;
   /** Channel quads per thread of the vec4 dgrad (DGRAD_CQ); default the tuned choice, else dgradCq(). */
   cq?: number;
+  /** The forward's grid layout (override PXG): pixel groups on x when true; default fwdPixelsOnX(). */
+  pixelsOnX?: boolean;
 }
 
 const geomStr = (g: ConvGeometry) => `${g.KH}x${g.KW} s${g.SH},${g.SW} d${g.DH},${g.DW}`;
@@ -53,7 +55,7 @@ const geomStr = (g: ConvGeometry) => `${g.KH}x${g.KW} s${g.SH},${g.SW} d${g.DH},
  * (tests, the autotuner) asks for a particular variant of the kernels below.
  */
 function onTensorCores(device: Device, e: EpilogueOptions = {}): boolean {
-  const chosen = e.tile !== undefined || e.vec4 !== undefined || e.oq !== undefined || e.cq !== undefined;
+  const chosen = e.tile !== undefined || e.vec4 !== undefined || e.oq !== undefined || e.cq !== undefined || e.pixelsOnX !== undefined;
   return precisionOf(device) !== 'f32' && !chosen && canUseSubgroupMatrix(device);
 }
 
@@ -81,14 +83,18 @@ export function conv2dForward(x: Tensor, w: Tensor, g: ConvGeometry, e: Epilogue
   const oq = v4 ? (e.oq ?? tunedNumber(x.device, convKey('conv2d_oq', g), FWD_OQ) ?? (g.O >= 16 ? 4 : g.O >= 8 ? 2 : 1)) : 1;
   if (!(FWD_OQ as readonly number[]).includes(oq)) throw new Error(`conv2d: oq ${oq} must be one of ${FWD_OQ.join(', ')}`);
   const { prelude, weight } = precisionWeight(w, v4);
+  // Threads along filters: 4 filters each (scalar, vec4) or 4*OQ (vec8), as quads for pixelGrid.
+  const channels = Math.ceil(g.O / (4 * oq)) * 4;
+  const pxg = e.pixelsOnX ?? fwdPixelsOnX(tile, channels, g.N * g.OH * g.OW);
+  const ov = { ...overrides(tile), PXG: pxg ? 1 : 0 };
   dispatch(
     v4 && oq > 1
-      ? { shader: 'conv2d_vec8', inputs: 3, outputs: 1, overrides: { ...overrides(tile), OQ: oq }, prelude }
-      : { shader: v4 ? 'conv2d_vec4' : 'conv2d', inputs: 3, outputs: 1, overrides: overrides(tile), prelude },
+      ? { shader: 'conv2d_vec8', inputs: 3, outputs: 1, overrides: { ...ov, OQ: oq }, prelude }
+      : { shader: v4 ? 'conv2d_vec4' : 'conv2d', inputs: 3, outputs: 1, overrides: ov, prelude },
     [x, weight, bias ?? w],
     [y],
     convParams(g, { bias: !!bias, act: activationCode(e.activation ?? 'linear'), alpha: e.alpha }),
-    pixelGrid(x.device, tile, Math.ceil(g.O / (4 * oq)) * 4, g.N * g.OH * g.OW),
+    pixelGrid(x.device, tile, channels, g.N * g.OH * g.OW, pxg),
     `conv2d ${shapeStr(x.shape)} ${geomStr(g)} -> ${g.O}`,
   );
   return y;

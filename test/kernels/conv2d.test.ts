@@ -8,7 +8,7 @@ import { expectClose } from '../helpers/compare.ts';
 import { numericGrad } from '../helpers/gradcheck.ts';
 import { refConv, refConvTranspose, refGeometry, type Geo } from '../helpers/conv-ref.ts';
 import { conv2d as conv2dKernel, conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, dgradCq, FWD_OQ, WGRAD_FQ } from '../../src/kernels/conv2d.ts';
-import { CONV_TILES, convGeometry } from '../../src/kernels/conv-geometry.ts';
+import { CONV_TILES, convGeometry, FWD_PIXELS_X_LOSS, fwdPixelsOnX, pixelGrid } from '../../src/kernels/conv-geometry.ts';
 import { conv2d } from '../../src/graph/ops/conv.ts';
 import { backward } from '../../src/graph/tape.ts';
 import { tidy } from '../../src/graph/scope.ts';
@@ -76,17 +76,22 @@ describe('conv2d tiling and vec4 variants', () => {
         const g = convGeometry('t', shape, KH, KW, O, { strides: [2, 1], padding: 'same' });
         const rg = refGeometry(shape, KH, KW, O, [2, 1], [1, 1], 'same');
         const x = randomArray(2 * 9 * 11 * C, 50 + i), w = randomArray(KH * KW * C * O, 60 + i), dy = randomArray(2 * g.OH * g.OW * O, 70 + i);
-        const [y, dx, dw] = await tidy(() => {
+        const [y, yp, dx, dw] = await tidy(() => {
           const wt = upload(w, [KH, KW, C, O]), xt = upload(x, shape), dyt = upload(dy, [2, g.OH, g.OW, O]);
-          return [conv2dForward(xt, wt, g, { tile }).data(), conv2dDgrad(dyt, wt, g, { tile }).data(), conv2dWgrad(xt, dyt, g).data()];
+          return [
+            conv2dForward(xt, wt, g, { tile, pixelsOnX: false }).data(), conv2dForward(xt, wt, g, { tile, pixelsOnX: true }).data(),
+            conv2dDgrad(dyt, wt, g, { tile }).data(), conv2dWgrad(xt, dyt, g).data(),
+          ];
         });
         expectClose(await y, refConv(x, w, rg), 1e-5, 'forward');
+        expectClose(await yp, refConv(x, w, rg), 1e-5, 'forward, pixel groups on x');
         expectClose(await dx, numericGrad((xx) => refConv(xx, w, rg), x, dy), 1e-4, 'dgrad');
         expectClose(await dw, numericGrad((ww) => refConv(x, ww, rg), w, dy), 1e-4, 'wgrad');
       });
 
   // The register-blocked forward (OQ filter quads per thread): odd sizes, filter counts that leave
-  // a partial last group of quads, every tile, strides, dilation, padding, batch, bias and relu.
+  // a partial last group of quads, every tile and grid layout, strides, dilation, padding, batch,
+  // bias and relu.
   let oqSeed = 900;
   for (const oq of FWD_OQ)
     for (const [s, d] of [[1, 1], [2, 1], [1, 2], [2, 2]])
@@ -102,10 +107,11 @@ describe('conv2d tiling and vec4 variants', () => {
           const rg = refGeometry(shape, KH, KW, O, [s, s], [d, d], padding);
           const x = randomArray(shape.reduce((a, b) => a * b), k), w = randomArray(KH * KW * C * O, k + 1), b = randomArray(O, k + 2);
           const want = refConv(x, w, rg, b, 'relu');
-          for (const tile of CONV_TILES) {
-            const y = await tidy(() => conv2dForward(upload(x, shape), upload(w, [KH, KW, C, O]), g, { bias: upload(b, [O]), activation: 'relu', tile, oq })).data();
-            expectClose(y, want, 1e-5, `OQ=${oq} PX=${tile.PX}`);
-          }
+          for (const tile of CONV_TILES)
+            for (const pixelsOnX of [false, true]) {
+              const y = await tidy(() => conv2dForward(upload(x, shape), upload(w, [KH, KW, C, O]), g, { bias: upload(b, [O]), activation: 'relu', tile, oq, pixelsOnX })).data();
+              expectClose(y, want, 1e-5, `OQ=${oq} PX=${tile.PX} WG=${tile.WGX}x${tile.WGY} pixelsOnX=${pixelsOnX}`);
+            }
         });
 
   // The vec4 dgrads (CQ channel quads per thread; 0 is conv2d_dgrad_vec4): 1x1, 3x3 and 5x5,
@@ -145,6 +151,22 @@ describe('conv2d tiling and vec4 variants', () => {
   it('vec4 dgrad default: 4 channel quads per thread from 16 channels', () => {
     expect([4, 8, 12, 16, 20, 64, 512].map(dgradCq)).toEqual([1, 1, 1, 4, 4, 4, 4]);
     for (const C of [4, 16, 512]) expect(DGRAD_CQ).toContain(dgradCq(C));
+  });
+
+  it('forward grid layout: pixel groups on x where channels on x would leave a thread idle', () => {
+    const t = CONV_TILES[0]; // PX 8, WGX 8, WGY 8
+    const vgg = (hw: number, O: number, oq: number) => fwdPixelsOnX(t, Math.ceil(O / (4 * oq)) * 4, 8 * hw * hw);
+    // VGG16-48 at batch 8, OQ 4: block 5 (72 pixels, 9 groups in 2 pixel workgroups: 7 of 16 rows
+    // empty), block 4 (288 pixels, 36 groups: 4 of 40 empty); blocks 3 and 1 fill every row, and
+    // blocks 1 and 2 have one channel workgroup, where both orders are the same dispatch.
+    expect([vgg(3, 512, 4), vgg(6, 512, 4), vgg(12, 256, 4), vgg(24, 128, 4), vgg(48, 64, 4), vgg(48, 64, 1)]).toEqual([true, true, false, false, false, false]);
+    expect(fwdPixelsOnX(t, 512, 60)).toBe(false); // one pixel workgroup (8 groups, the last partial)
+    expect(fwdPixelsOnX(t, 32, 8 * 3 * 3)).toBe(false); // one channel workgroup
+    // Few empty rows among many: 2303 groups of 8 pixels in 288 workgroups, 1 of 2304 rows empty.
+    expect(fwdPixelsOnX(t, 192, 8 * 2303)).toBe(false);
+    expect(1 / 2304).toBeLessThan(FWD_PIXELS_X_LOSS);
+    // 18 pixels one per thread: 18 groups in 2 workgroups of 16 rows, 14 of 32 empty.
+    expect(fwdPixelsOnX({ PX: 1, WGX: 4, WGY: 16 }, 64, 18)).toBe(true);
   });
 
   for (const fq of WGRAD_FQ)
@@ -298,6 +320,34 @@ describe('conv2d grids past the per-dimension workgroup limit', () => {
       });
       expectClose(await y, refConv(x, w, rg), 1e-5, 'forward');
       expectClose(await dx, numericGrad((xx) => refConv(xx, w, rg), x, dy), 1e-4, 'dgrad');
+    } finally {
+      (dev as { limits: GPUSupportedLimits }).limits = real;
+    }
+  });
+
+  it('forwards in both grid layouts split pixel groups over z (limit lowered to 13)', async () => {
+    const dev = await testDevice();
+    const real = dev.limits;
+    const low = Object.create(real, { maxComputeWorkgroupsPerDimension: { value: 13 } }) as GPUSupportedLimits;
+    // 49 output pixels one per workgroup row: 49 pixel workgroups over 4 x 13 (3 past the end);
+    // 24 filters: 3 channel workgroups of 2 threads with OQ 1 (and the scalar kernel), 2 with OQ 2
+    // (the last half empty), 1 with OQ 4.
+    const tile = { PX: 1, WGX: 2, WGY: 1 };
+    const shape = [1, 9, 9, 8];
+    const g = convGeometry('t', shape, 3, 3, 24, { padding: 'valid' });
+    const rg = refGeometry(shape, 3, 3, 24, [1, 1], [1, 1], 'valid');
+    const x = randomArray(9 * 9 * 8, 4), w = randomArray(9 * 8 * 24, 5), b = randomArray(24, 6);
+    const want = refConv(x, w, rg, b, 'relu');
+    (dev as { limits: GPUSupportedLimits }).limits = low;
+    try {
+      expect(pixelGrid(dev, tile, 24, 49, false)).toEqual([3, 13, 4]);
+      expect(pixelGrid(dev, tile, 24, 49, true)).toEqual([13, 3, 4]);
+      expect(pixelGrid(dev, { PX: 2, WGX: 4, WGY: 1 }, 24, 49, true)).toEqual([13, 2, 2]); // 25 groups over 2 x 13
+      for (const pixelsOnX of [false, true])
+        for (const [vec4, oq] of [[false, 1], [true, 1], [true, 2], [true, 4]] as const) {
+          const y = await tidy(() => conv2dForward(upload(x, shape), upload(w, [3, 3, 8, 24]), g, { bias: upload(b, [24]), activation: 'relu', tile, vec4, oq, pixelsOnX })).data();
+          expectClose(y, want, 1e-5, `vec4 ${vec4} OQ=${oq} pixelsOnX=${pixelsOnX}`);
+        }
     } finally {
       (dev as { limits: GPUSupportedLimits }).limits = real;
     }

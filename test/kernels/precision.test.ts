@@ -203,9 +203,11 @@ describe('conv2d under mixed and f16', () => {
     const wShape = [KS, KS, C, O];
     const geom = () => conv2dGeometry('conv2d', shape, upload(ws, wShape), { strides: s, padding });
 
-    const forward: [string, EpilogueOptions][] = vec
+    // Each forward also with the other grid layout (pixel groups on x).
+    const kernels: [string, EpilogueOptions][] = vec
       ? [['scalar', { vec4: false }], ...FWD_OQ.map((oq): [string, EpilogueOptions] => [oq === 1 ? 'vec4' : `vec8 oq ${oq}`, { oq }])]
       : [['scalar', {}]];
+    const forward = kernels.flatMap(([n, e]): [string, EpilogueOptions][] => [[n, e], [`${n} pixels on x`, { ...e, pixelsOnX: true }]]);
     for (const [vname, e] of forward)
       it(`forward ${gname} ${vname}`, async () => {
         const run = (p: Precision) => {
@@ -358,9 +360,12 @@ describe('native f16 preludes compile (Dawn Null backend, shader-f16)', async ()
     { shader: 'matmul', inputs: 3, outputs: 1, overrides: { WG: 8 } },
     TILED,
     ...[0, 1, 2].map((MODE) => ({ shader: 'matmul_vec4', inputs: 3, outputs: 1, overrides: { WG: 8, MODE } })),
-    { shader: 'conv2d', inputs: 3, outputs: 1, overrides: tile },
-    { shader: 'conv2d_vec4', inputs: 3, outputs: 1, overrides: tile },
-    ...FWD_OQ.filter((q) => q > 1).map((OQ) => ({ shader: 'conv2d_vec8', inputs: 3, outputs: 1, overrides: { ...tile, OQ } })),
+    // The forwards in both grid layouts (override PXG).
+    ...[0, 1].flatMap((PXG) => [
+      { shader: 'conv2d', inputs: 3, outputs: 1, overrides: { ...tile, PXG } },
+      { shader: 'conv2d_vec4', inputs: 3, outputs: 1, overrides: { ...tile, PXG } },
+      ...FWD_OQ.filter((q) => q > 1).map((OQ) => ({ shader: 'conv2d_vec8', inputs: 3, outputs: 1, overrides: { ...tile, OQ, PXG } })),
+    ]),
     { shader: 'conv2d_dgrad', inputs: 3, outputs: 1, overrides: tile },
     { shader: 'conv2d_dgrad_vec4', inputs: 3, outputs: 1, overrides: tile },
     ...DGRAD_CQ.filter((c) => c > 0).map((CQ) => ({ shader: 'conv2d_dgrad_vec8', inputs: 3, outputs: 1, overrides: { ...tile, CQ } })),
