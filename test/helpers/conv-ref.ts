@@ -111,3 +111,24 @@ export function refTranspose(x: ArrayLike<number>, shape: number[], perm: number
   }
   return y;
 }
+
+/** The filter gradient dw [KH,KW,C,O] = sum over output pixels of x (through each tap) times dy. */
+export function refConvWgrad(x: Float64Array, dy: Float64Array, g: Geo): Float64Array {
+  const dw = new Float64Array(g.KH * g.KW * g.C * g.O);
+  for (let n = 0; n < g.N; n++)
+    for (let oh = 0; oh < g.OH; oh++)
+      for (let ow = 0; ow < g.OW; ow++)
+        for (let kh = 0; kh < g.KH; kh++) {
+          const ih = oh * g.SH - g.PT + kh * g.DH;
+          if (ih < 0 || ih >= g.H) continue;
+          for (let kw = 0; kw < g.KW; kw++) {
+            const iw = ow * g.SW - g.PL + kw * g.DW;
+            if (iw < 0 || iw >= g.W) continue;
+            for (let c = 0; c < g.C; c++) {
+              const xv = x[((n * g.H + ih) * g.W + iw) * g.C + c];
+              for (let o = 0; o < g.O; o++) dw[((kh * g.KW + kw) * g.C + c) * g.O + o] += xv * dy[((n * g.OH + oh) * g.OW + ow) * g.O + o];
+            }
+          }
+        }
+  return dw;
+}

@@ -2,19 +2,10 @@ import { describe, it, beforeAll } from 'vitest';
 import { testDevice, upload } from '../helpers/gpu.ts';
 import { randomArray } from '../helpers/random.ts';
 import { expectClose } from '../helpers/compare.ts';
+import { refMatmul } from '../helpers/matmul-ref.ts';
 import { matmul, matmulVariants } from '../../src/kernels/matmul.ts';
 import { tidy } from '../../src/graph/scope.ts';
 
-function refMatmul(a: Float64Array, b: Float64Array, M: number, K: number, N: number, tA: boolean, tB: boolean, bias?: Float64Array, relu = false) {
-  const c = new Float64Array(M * N);
-  for (let m = 0; m < M; m++)
-    for (let n = 0; n < N; n++) {
-      let s = bias ? bias[n] : 0;
-      for (let k = 0; k < K; k++) s += (tA ? a[k * M + m] : a[m * K + k]) * (tB ? b[n * K + k] : b[k * N + n]);
-      c[m * N + n] = relu ? Math.max(0, s) : s;
-    }
-  return c;
-}
 
 describe('matmul', () => {
   beforeAll(testDevice);

@@ -7,7 +7,9 @@ import { testDevice, upload } from '../helpers/gpu.ts';
 import { nullDevice } from '../helpers/null-device.ts';
 import { randomArray } from '../helpers/random.ts';
 import { expectClose, maxAbsDiff } from '../helpers/compare.ts';
-import { refConv, refGeometry, type Geo } from '../helpers/conv-ref.ts';
+import { refConv, refConvTranspose, refConvWgrad, refGeometry, type Geo } from '../helpers/conv-ref.ts';
+import { halfBitsToNumber, halves, toHalf } from '../helpers/f16.ts';
+import { refMatmul } from '../helpers/matmul-ref.ts';
 import { matmul, matmulVariants, TILED } from '../../src/kernels/matmul.ts';
 import { conv2dDgrad, conv2dForward, conv2dGeometry, conv2dWgrad, DGRAD_CQ, FWD_OQ, WGRAD_FQ, type EpilogueOptions } from '../../src/kernels/conv2d.ts';
 import { halfCopy } from '../../src/kernels/half-weights.ts';
@@ -19,30 +21,7 @@ import { Variable, type Tensor } from '../../src/graph/tensor.ts';
 import { tidy } from '../../src/graph/scope.ts';
 import { SGD } from '../../src/train/optimizers/sgd.ts';
 
-/** x rounded to the nearest f16 (ties to even, subnormals, overflow to infinity), as pack2x16float. */
-function toHalf(x: number): number {
-  const a = Math.abs(x);
-  if (a === 0 || !Number.isFinite(a)) return x;
-  if (a >= 65520) return Math.sign(x) * Infinity;
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  if (2 ** (e + 1) <= a) e++;
-  const ulp = 2 ** (Math.max(e, -14) - 10);
-  const r = a / ulp;
-  let n = Math.floor(r);
-  if (r - n > 0.5 || (r - n === 0.5 && n % 2 === 1)) n++;
-  return Math.sign(x) * n * ulp;
-}
-const halves = (v: Float64Array) => v.map(toHalf);
 
-function halfBitsToNumber(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 31;
-  const m = h & 1023;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
 
 /**
  * Ours against the reference on rounded operands (f32 accumulation only: within 1e-5), and at the
@@ -100,16 +79,6 @@ describe('f16 rounding', () => {
   });
 });
 
-function refMatmul(a: Float64Array, b: Float64Array, M: number, K: number, N: number, tA: boolean, tB: boolean, bias: Float64Array): Float64Array {
-  const c = new Float64Array(M * N);
-  for (let m = 0; m < M; m++)
-    for (let n = 0; n < N; n++) {
-      let s = bias[n];
-      for (let k = 0; k < K; k++) s += (tA ? a[k * M + m] : a[m * K + k]) * (tB ? b[n * K + k] : b[k * N + n]);
-      c[m * N + n] = s;
-    }
-  return c;
-}
 
 describe('matmul under mixed and f16', () => {
   // [name, M, K, N, transposeA, transposeB, forceScalar]: each variant matmul picks.
@@ -144,47 +113,7 @@ describe('matmul under mixed and f16', () => {
     });
 });
 
-/** dx of the conv: each output pixel's dy scattered back through the taps. */
-function refDgrad(dy: Float64Array, w: Float64Array, g: Geo): Float64Array {
-  const dx = new Float64Array(g.N * g.H * g.W * g.C);
-  for (let n = 0; n < g.N; n++)
-    for (let oh = 0; oh < g.OH; oh++)
-      for (let ow = 0; ow < g.OW; ow++)
-        for (let kh = 0; kh < g.KH; kh++) {
-          const ih = oh * g.SH - g.PT + kh * g.DH;
-          if (ih < 0 || ih >= g.H) continue;
-          for (let kw = 0; kw < g.KW; kw++) {
-            const iw = ow * g.SW - g.PL + kw * g.DW;
-            if (iw < 0 || iw >= g.W) continue;
-            for (let c = 0; c < g.C; c++) {
-              let s = 0;
-              for (let o = 0; o < g.O; o++) s += dy[((n * g.OH + oh) * g.OW + ow) * g.O + o] * w[((kh * g.KW + kw) * g.C + c) * g.O + o];
-              dx[((n * g.H + ih) * g.W + iw) * g.C + c] += s;
-            }
-          }
-        }
-  return dx;
-}
 
-/** dw [KH,KW,C,O] = sum over output pixels of x through the tap times dy. */
-function refWgrad(x: Float64Array, dy: Float64Array, g: Geo): Float64Array {
-  const dw = new Float64Array(g.KH * g.KW * g.C * g.O);
-  for (let n = 0; n < g.N; n++)
-    for (let oh = 0; oh < g.OH; oh++)
-      for (let ow = 0; ow < g.OW; ow++)
-        for (let kh = 0; kh < g.KH; kh++) {
-          const ih = oh * g.SH - g.PT + kh * g.DH;
-          if (ih < 0 || ih >= g.H) continue;
-          for (let kw = 0; kw < g.KW; kw++) {
-            const iw = ow * g.SW - g.PL + kw * g.DW;
-            if (iw < 0 || iw >= g.W) continue;
-            for (let c = 0; c < g.C; c++)
-              for (let o = 0; o < g.O; o++)
-                dw[((kh * g.KW + kw) * g.C + c) * g.O + o] += x[((n * g.H + ih) * g.W + iw) * g.C + c] * dy[((n * g.OH + oh) * g.OW + ow) * g.O + o];
-          }
-        }
-  return dw;
-}
 
 describe('conv2d under mixed and f16', () => {
   // [name, input NHWC, KH, O, strides, padding]: vec4 channels, odd channels (scalar kernels).
@@ -232,8 +161,8 @@ describe('conv2d under mixed and f16', () => {
           setPrecision(device, p);
           return values(() => conv2dDgrad(upload(dys, [rg.N, rg.OH, rg.OW, O]), upload(ws, wShape), geom(), e));
         };
-        const rounded = refDgrad(halves(dys), halves(ws), rg);
-        const unrounded = refDgrad(dys, ws, rg);
+        const rounded = refConvTranspose(halves(dys), halves(ws), rg);
+        const unrounded = refConvTranspose(dys, ws, rg);
         const mixed = await run('mixed');
         expectRounded(mixed, rounded, unrounded, `dgrad ${vname} mixed`);
         const f16 = await run('f16');
@@ -250,8 +179,8 @@ describe('conv2d under mixed and f16', () => {
           setPrecision(device, p);
           return values(() => conv2dWgrad(upload(xs, shape), upload(dys, [rg.N, rg.OH, rg.OW, O]), geom(), v4, fq));
         };
-        const rounded = refWgrad(halves(xs), halves(dys), rg);
-        const unrounded = refWgrad(xs, dys, rg);
+        const rounded = refConvWgrad(halves(xs), halves(dys), rg);
+        const unrounded = refConvWgrad(xs, dys, rg);
         expectRounded(await run('mixed'), rounded, unrounded, `wgrad ${vname} mixed`);
         expectRounded(await run('f16'), rounded, unrounded, `wgrad ${vname} f16`);
       });

@@ -13,7 +13,9 @@ import { testDevice, upload } from '../helpers/gpu.ts';
 import { nullDevice } from '../helpers/null-device.ts';
 import { randomArray } from '../helpers/random.ts';
 import { expectClose } from '../helpers/compare.ts';
-import { refConv, refConvTranspose, refGeometry, type Geo } from '../helpers/conv-ref.ts';
+import { refConv, refConvTranspose, refConvWgrad, refGeometry, type Geo } from '../helpers/conv-ref.ts';
+import { toHalf } from '../helpers/f16.ts';
+import { refMatmul } from '../helpers/matmul-ref.ts';
 import { emulatedSgmatShader } from '../helpers/sgmat-emulation.ts';
 import type { Device } from '../../src/gpu/device.ts';
 import {
@@ -162,53 +164,10 @@ describe('subgroup matrix configuration choice', () => {
 
 // --- references and data -----------------------------------------------------------------------------
 
-/** Round to the nearest f16 (ties to even), as the kernels' f32 -> f16 staging does. */
-function toF16(v: number): number {
-  if (v === 0 || !Number.isFinite(v)) return v;
-  const a = Math.abs(v);
-  if (a >= 65520) return Math.sign(v) * Infinity;
-  const e = Math.max(Math.floor(Math.log2(a)), -14);
-  const ulp = 2 ** (e - 10);
-  const q = a / ulp;
-  let r = Math.floor(q);
-  if (q - r > 0.5 || (q - r === 0.5 && r % 2 === 1)) r++;
-  return Math.sign(v) * r * ulp;
-}
-
 /** Random values on a 1/256 grid: exact in f16, so only the f32 accumulation order differs. */
 const gridArray = (n: number, seed: number) => randomArray(n, seed).map((v) => Math.round(v * 256) / 256 || 1 / 256);
 
-function refMatmul(a: ArrayLike<number>, b: ArrayLike<number>, M: number, K: number, N: number, tA: boolean, tB: boolean, bias: ArrayLike<number> | null, relu: boolean) {
-  const c = new Float64Array(M * N);
-  for (let m = 0; m < M; m++)
-    for (let n = 0; n < N; n++) {
-      let s = bias ? bias[n] : 0;
-      for (let k = 0; k < K; k++) s += (tA ? a[k * M + m] : a[m * K + k]) * (tB ? b[n * K + k] : b[k * N + n]);
-      c[m * N + n] = relu ? Math.max(0, s) : s;
-    }
-  return c;
-}
 
-/** dW[kh,kw,c,o] = sum over n, oh, ow of x[n, ih, iw, c] * dy[n, oh, ow, o]. */
-function refWgrad(x: Float64Array, dy: Float64Array, g: Geo): Float64Array {
-  const dw = new Float64Array(g.KH * g.KW * g.C * g.O);
-  for (let n = 0; n < g.N; n++)
-    for (let oh = 0; oh < g.OH; oh++)
-      for (let ow = 0; ow < g.OW; ow++)
-        for (let kh = 0; kh < g.KH; kh++) {
-          const ih = oh * g.SH - g.PT + kh * g.DH;
-          if (ih < 0 || ih >= g.H) continue;
-          for (let kw = 0; kw < g.KW; kw++) {
-            const iw = ow * g.SW - g.PL + kw * g.DW;
-            if (iw < 0 || iw >= g.W) continue;
-            for (let c = 0; c < g.C; c++) {
-              const xv = x[((n * g.H + ih) * g.W + iw) * g.C + c];
-              for (let o = 0; o < g.O; o++) dw[((kh * g.KW + kw) * g.C + c) * g.O + o] += xv * dy[((n * g.OH + oh) * g.OW + ow) * g.O + o];
-            }
-          }
-        }
-  return dw;
-}
 
 interface ConvKernels {
   plan: SubgroupMatrixPlan;
@@ -248,7 +207,7 @@ async function checkConv(i: number, kind: SgmatConvKind, k: ConvKernels | null, 
     const ours = await tidy(() =>
       k ? recordConv2dWgradSgmat(upload(x, shape), upload(dy, yShape), g, k.plan, k.kernel(kind), split) : conv2dWgradSubgroupMatrix(upload(x, shape), upload(dy, yShape), g),
     ).data();
-    expectClose(ours, refWgrad(x, dy, geo), 1e-5, `conv2d wgrad ${convName(i)}`);
+    expectClose(ours, refConvWgrad(x, dy, geo), 1e-5, `conv2d wgrad ${convName(i)}`);
   }
 }
 
@@ -333,7 +292,7 @@ describe('subgroup-matrix kernels vs float64 reference (test device)', () => {
     const b = randomArray(K * N, 6);
     const ours = await tidy(() => matmulSubgroupMatrix(upload(a, [M, K]), upload(b, [K, N]))).data();
     // Against f16-rounded operands: tight (a driver may round the other way at a tie, hence not 1e-5).
-    expectClose(ours, refMatmul(a.map(toF16), b.map(toF16), M, K, N, false, false, null, false), 1e-4, 'matmul vs f16 operands');
+    expectClose(ours, refMatmul(a.map(toHalf), b.map(toHalf), M, K, N, false, false, null, false), 1e-4, 'matmul vs f16 operands');
     // Against the f32 operands: the f16 rounding error, within a few parts in 1e3.
     expectClose(ours, refMatmul(a, b, M, K, N, false, false, null, false), 5e-3, 'matmul vs f32 operands');
   });
