@@ -18,12 +18,5 @@ export function toHalf(x: number): number {
 /** Every value of v rounded to f16. */
 export const halves = (v: Float64Array): Float64Array => v.map(toHalf);
 
-/** The value of f16 bits. */
-export function halfBitsToNumber(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 31;
-  const m = h & 1023;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
+/** The value of f16 bits (the loaders' decoder). */
+export { halfToFloat as halfBitsToNumber } from '../../src/loaders/half-float.ts';

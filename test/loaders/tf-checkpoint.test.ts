@@ -9,7 +9,8 @@ import {
   slimVggToKeras, kerasToSlimVgg, slimInceptionV3ToKeras, kerasToSlimInceptionV3, SLIM_INCEPTION_V3_SCOPES,
 } from '../../src/loaders/tf-checkpoint/index.ts';
 import { encodeTensorNameSlice, decodeTensorNameSlice } from '../../src/loaders/tf-checkpoint/ordered-code.ts';
-import { halfToFloat, bfloat16ToFloat } from '../../src/loaders/tf-checkpoint/dtypes.ts';
+import { bfloat16ToFloat } from '../../src/loaders/tf-checkpoint/dtypes.ts';
+import { halfToFloat } from '../../src/loaders/half-float.ts';
 import { readTfCheckpointFile, resolveTfCheckpoint } from '../../src/node/tf-checkpoint-files.ts';
 import { fileSource } from '../../src/node/files.ts';
 import { inspectCheckpoint } from '../../src/cli/inspect-checkpoint.ts';

@@ -5,6 +5,7 @@
 // reach the HDF5 library.
 import type { ByteSource } from '../byte-source.ts';
 import { hostTensor, type HostTensor } from '../named-tensors.ts';
+import { halfToFloat } from '../half-float.ts';
 
 /** The parts of h5wasm's File/Group/Dataset we use (duck-typed: Node and ESM builds differ). */
 export interface H5Node {
@@ -202,14 +203,6 @@ export function attrStrings(h: H5Handle, node: H5Node, name: string): string[] |
   });
 }
 
-function f16(bits: number): number {
-  const s = bits & 0x8000 ? -1 : 1;
-  const e = (bits >> 10) & 0x1f;
-  const m = bits & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
 
 /** Reads a numeric dataset as float32 (checked against the file's size first). */
 export function readDataset(h: H5Handle, ds: H5Node, name: string): HostTensor {
@@ -230,7 +223,7 @@ export function readDataset(h: H5Handle, ds: H5Node, name: string): HostTensor {
     if (v instanceof Float32Array) data = v;
     else if (md.type === 1 && md.size === 2 && v instanceof Uint8Array) {
       const u16 = new Uint16Array(v.buffer, v.byteOffset, v.byteLength / 2);
-      data = Float32Array.from(u16, f16);
+      data = Float32Array.from(u16, halfToFloat);
     } else if (typeof v === 'bigint' || typeof v === 'number') data = Float32Array.of(Number(v));
     else if (v instanceof BigInt64Array || v instanceof BigUint64Array) data = Float32Array.from(v as unknown as bigint[], Number);
     else data = Float32Array.from(v as ArrayLike<number>);

@@ -7,6 +7,7 @@
 // dtype and bytes are kept so that a file can be written back byte for byte.
 import type { ByteSource } from '../byte-source.ts';
 import type { HostTensor, NamedTensors } from '../named-tensors.ts';
+import { halfToFloat } from '../half-float.ts';
 
 export const LIST_MAGIC = 0x112;
 export const V1_MAGIC = 0xf993fac8;
@@ -210,14 +211,6 @@ function toFloat32(raw: Uint8Array, dtype: string, n: number): Float32Array {
   return out;
 }
 
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
 
 export interface MxWriteTensor {
   name: string;

@@ -1,6 +1,7 @@
 // TensorFlow dtypes -> float32: the element sizes and the byte decoders the V2 bundle reader uses
 // (raw little- or big-endian bytes) and the V1 reader uses (TensorProto repeated fields).
 import { dtypeName, type TensorProtoObj } from './protos.ts';
+import { halfToFloat } from '../half-float.ts';
 
 /** Bytes per element of the dtypes converted to float32 (TF DataType enum -> size). */
 export const NUMERIC_SIZES: Record<number, number> = {
@@ -21,14 +22,6 @@ export const NUMERIC_SIZES: Record<number, number> = {
 
 export const isNumeric = (dtype: number): boolean => dtype in NUMERIC_SIZES;
 
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
 
 const bf16 = new Float32Array(1);
 const bf16u = new Uint32Array(bf16.buffer);
