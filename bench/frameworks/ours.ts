@@ -18,6 +18,7 @@ import { Adam, RMSprop } from '../../src/train/optimizers/index.ts';
 import { getLoss } from '../../src/train/losses.ts';
 import { attachTuningCache } from '../../src/node/tuning-cache.ts';
 import { tuneConv } from '../../src/kernels/conv-tuning.ts';
+import { tuneMatmul } from '../../src/kernels/matmul-tuning.ts';
 import { autotuneModel } from '../../src/train/autotune.ts';
 import { CONV_LAYERS, findWorkload, makeRow, timeIt, type Row, type Workload } from '../workloads.ts';
 import { emit as emitRow, skipped, workloadArgs, argValue } from './protocol.ts';
@@ -57,6 +58,8 @@ async function measure(w: Workload, step: () => Promise<void>, note?: string, op
 }
 
 async function matmulBench(w: Workload, n: number) {
+  if (tune) await tuneMatmul(n, n, n);
+  resetPeaks();
   const a = randomTensor([n, n]);
   const b = randomTensor([n, n]);
   await measure(w, async () => {

@@ -26,8 +26,7 @@ import * as fashion from './fashion-link.ts';
 export function deviceLine(d: Device): string {
   const a = d.adapter as { description?: string; vendor?: string; architecture?: string; backend?: string };
   const name = a.description || a.vendor || 'unnamed adapter';
-  const cpu = /llvmpipe|swiftshader|lavapipe|software/i.test(`${name} ${a.architecture ?? ''}`) || a.backend === 'opengles';
-  return `${name}${a.architecture ? ` ${a.architecture}` : ''} (${a.backend ?? '?'} backend${cpu ? ', CPU fallback' : ''})`;
+  return `${name}${a.architecture ? ` ${a.architecture}` : ''} (${a.backend ?? '?'} backend${d.isSoftware ? ', CPU fallback' : ''})`;
 }
 
 /** `checkpoint` (TF-slim or TF2, loaded by name after the weights), `exclude`, `map`: see checkpoint-flags.ts. */

@@ -105,6 +105,16 @@ export class Device {
     return this.adapter.featureLevel === 'compatibility';
   }
 
+  /**
+   * Whether the adapter runs shaders on the CPU (llvmpipe, SwiftShader, lavapipe, WARP; Dawn's
+   * OpenGL ES backend here only ever finds Mesa's llvmpipe). Some kernels pick other register
+   * blocks there: a CPU runs invocations as SIMD lanes and pays per loaded value, not per register.
+   */
+  get isSoftware(): boolean {
+    const a = this.adapter;
+    return /llvmpipe|swiftshader|lavapipe|software|microsoft basic render/i.test(`${a.vendor} ${a.architecture} ${a.description}`) || a.backend === 'opengles';
+  }
+
   /** Acquires a pooled storage buffer for a tensor of `bytes` bytes. */
   allocate(bytes: number, label?: string): GPUBuffer {
     this.checkAlive();

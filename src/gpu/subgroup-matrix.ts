@@ -10,7 +10,7 @@
 // f16 -> f32 configurations are used: an f16 result would also round every partial sum to f16
 // (11 bits), far from the f32 accumulation that precision.ts promises, for the long K of conv layers.
 import type { Device } from './device.ts';
-import { SHADERS } from './shaders.gen.ts';
+import { specializeShader } from './specialize.ts';
 
 export interface SubgroupMatrixConfig {
   componentType: string;
@@ -137,22 +137,10 @@ export function canUseSubgroupMatrix(device: Device): boolean {
 
 /**
  * The name under which `base`'s text for `config` is registered in SHADERS (created on first use):
- * the const lines SG_M, SG_N, SG_K of include/sgmat.wgsl rewritten to the config's sizes.
+ * the const lines SG_M, SG_N, SG_K of include/sgmat.wgsl set to the config's sizes.
  */
 export function sgmatShader(base: string, config: SubgroupMatrixConfig): string {
-  const name = `${base}@${config.M}x${config.N}x${config.K}`;
-  if (SHADERS[name] === undefined) {
-    const text = SHADERS[base];
-    if (text === undefined) throw new Error(`no shader named ${base}.wgsl in wgsl/ (run npm run gen)`);
-    let replaced = 0;
-    const out = text.replace(/^const SG_([MNK]): u32 = \d+u;$/gm, (_, d: 'M' | 'N' | 'K') => {
-      replaced++;
-      return `const SG_${d}: u32 = ${config[d]}u;`;
-    });
-    if (replaced !== 3) throw new Error(`${base}.wgsl: expected the three SG_M/SG_N/SG_K const lines of include/sgmat.wgsl, found ${replaced}`);
-    SHADERS[name] = out;
-  }
-  return name;
+  return specializeShader(base, { SG_M: config.M, SG_N: config.N, SG_K: config.K }, `${config.M}x${config.N}x${config.K}`);
 }
 
 /** The override constants of include/sgmat.wgsl for `plan` (plus the kernel's own). */

@@ -7,16 +7,9 @@ import { Tensor } from '../graph/tensor.ts';
 import { CONV_TILES, type ConvGeometry, type ConvTile } from './conv-geometry.ts';
 import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, FWD_OQ, WGRAD_FQ } from './conv2d.ts';
 import { depthwiseDgrad, depthwiseForward, DW_CQ } from './depthwise.ts';
-import { convKey, pickFastest, tunedConvTile, tunedNumber, tuningStore } from './tuning.ts';
+import { convKey, pickFastest, randomInput as random, tunedConvTile, tunedNumber, tuningStore } from './tuning.ts';
 
 export type ConvPass = 'fwd' | 'dgrad' | 'wgrad';
-
-function random(shape: number[]): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = Math.random() - 0.5;
-  return Tensor.from(data, shape);
-}
 
 export interface TuneReport {
   key: string;

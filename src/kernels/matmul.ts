@@ -11,10 +11,52 @@ import { activationCode } from './activation.ts';
 import { precisionWeight } from './half-weights.ts';
 import { canUseSubgroupMatrix, matmulSubgroupMatrix } from './matmul-sgmat.ts';
 import { precisionOf } from '../gpu/precision.ts';
+import { specializeShader } from '../gpu/specialize.ts';
+import type { Device } from '../gpu/device.ts';
+import type { KernelSpec } from '../gpu/pipeline-cache.ts';
+import { matmulKey, tuningStore } from './tuning.ts';
 
 const MATMUL = { shader: 'matmul', inputs: 3, outputs: 1, overrides: { WG: 8 } };
-// The NN case, the dense layer's forward, uses larger register blocks (8x8 per thread).
-export const TILED = { shader: 'matmul_tiled', inputs: 3, outputs: 1, overrides: { WG: 8, TM: 8, TN: 2 } };
+
+/**
+ * Register blocks of the NN case (the dense layer's forward, wgsl/matmul_tiled.wgsl): TM rows x
+ * 4*TN columns of C per thread, 8 x 8 threads per workgroup. Each is tested against the
+ * reference; the autotuner (matmul-tuning.ts) picks among them, else matmulTile() does.
+ */
+export interface MatmulTile { TM: number; TN: number }
+export const MATMUL_TILES: readonly MatmulTile[] = [
+  { TM: 8, TN: 2 },
+  { TM: 16, TN: 4 },
+  { TM: 32, TN: 8 },
+];
+const TILED_WG = 8;
+
+/** The kernel of one register block (its own text: TM and TN size the register arrays). */
+export function tiledSpec(t: MatmulTile): KernelSpec {
+  return { shader: specializeShader('matmul_tiled', { TM: t.TM, TN: t.TN }), inputs: 3, outputs: 1, overrides: { WG: TILED_WG } };
+}
+
+/** A block's name in the tuning store and in labels: rows x columns of C per thread. */
+export const tileName = (t: MatmulTile) => `${t.TM}x${4 * t.TN}`;
+
+/** The stored block of an M x K x N product, if one was tuned and is still in MATMUL_TILES. */
+export function tunedMatmulTile(device: Device, M: number, K: number, N: number): MatmulTile | null {
+  const v = tuningStore(device)?.get(matmulKey(M, K, N));
+  return MATMUL_TILES.find((t) => tileName(t) === v) ?? null;
+}
+
+/**
+ * The block when nothing is tuned. GPUs: 8 x 8, which their register files hold. CPU adapters:
+ * the largest block that still gives 128 threads (two workgroups) of work. Measured on llvmpipe
+ * at 1024^3, 32 x 32 ran 2x and 16 x 16 1.5x faster than 8 x 8 (1.7x and 1.3x at 512^3), as
+ * llvmpipe loads a per-thread address one SIMD lane at a time: larger blocks load less per
+ * multiply-add. SwiftShader: 32 x 32 1.5x at 512^3.
+ */
+export function matmulTile(device: Device, M: number, N: number): MatmulTile {
+  if (!device.isSoftware) return MATMUL_TILES[0];
+  const threads = (t: MatmulTile) => Math.ceil(M / t.TM) * Math.ceil(N / (4 * t.TN));
+  return [...MATMUL_TILES].reverse().find((t) => threads(t) >= 128) ?? MATMUL_TILES[0];
+}
 const VEC4 = [0, 1, 2].map((MODE) => ({ shader: 'matmul_vec4', inputs: 3, outputs: 1, overrides: { WG: 8, MODE } }));
 
 /** Which vec4 mode fits (see wgsl/matmul_vec4.wgsl), or null for the scalar kernel. */
@@ -34,6 +76,8 @@ export interface MatmulOptions {
   bias?: Tensor | null;
   activation?: string;
   alpha?: number;
+  /** Register block of the NN kernel (one of MATMUL_TILES); default the tuned one, else matmulTile(). */
+  tile?: MatmulTile;
 }
 
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
@@ -59,9 +103,13 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const mode = matmulVariants.forceScalar ? null : vec4Mode(M, N, K, !!opts.transposeA, !!opts.transposeB);
   const { prelude, weight } = precisionWeight(b, mode === 0 || mode === 2);
   if (mode === 0) {
-    const { WG, TM, TN } = TILED.overrides;
-    dispatch({ ...TILED, prelude }, [a, weight, bias ?? b], [c], [M, N, K, bias ? 1 : 0, act, f32(opts.alpha ?? 0)],
-      [Math.ceil(N / 4 / TN / WG), Math.ceil(M / TM / WG), 1], `matmul ${M}x${K}x${N} (tiled ${TM}x${4 * TN})`);
+    const tile = opts.tile ?? tunedMatmulTile(a.device, M, K, N) ?? matmulTile(a.device, M, N);
+    if (!MATMUL_TILES.some((t) => tileName(t) === tileName(tile))) {
+      throw new Error(`matmul: tile ${tileName(tile)} is not one of ${MATMUL_TILES.map(tileName).join(', ')}`);
+    }
+    const { TM, TN } = tile;
+    dispatch({ ...tiledSpec(tile), prelude }, [a, weight, bias ?? b], [c], [M, N, K, bias ? 1 : 0, act, f32(opts.alpha ?? 0)],
+      [Math.ceil(N / 4 / TN / TILED_WG), Math.ceil(M / TM / TILED_WG), 1], `matmul ${M}x${K}x${N} (tiled ${tileName(tile)})`);
     return c;
   }
   if (mode !== null) {

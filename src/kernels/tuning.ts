@@ -3,8 +3,9 @@
 // store; the kernels look their shape up here and fall back to the static heuristics when
 // nothing is stored. The store is given by the environment: one JSON file per adapter in Node
 // (src/node/tuning-cache.ts), localStorage or nothing in a browser. Only variants from the
-// kernels' own lists (CONV_TILES, WGRAD_FQ), each covered by the reference tests, are accepted.
+// kernels' own lists (CONV_TILES, WGRAD_FQ, MATMUL_TILES), each covered by the reference tests, are accepted.
 import type { Device } from '../gpu/device.ts';
+import { Tensor } from '../graph/tensor.ts';
 import { CONV_TILES, type ConvGeometry, type ConvTile } from './conv-geometry.ts';
 
 /** Where choices live: string keys and values (JSON), synchronous so that kernels can read it. */
@@ -35,6 +36,11 @@ export function convKey(op: string, g: ConvGeometry): string {
   return `${op}:${g.N}x${g.H}x${g.W}x${g.C}>${g.O} k${g.KH}x${g.KW} s${g.SH},${g.SW} d${g.DH},${g.DW} p${g.PT},${g.PL}`;
 }
 
+/** The key of one matmul problem of the tiled (NN) kernel: A [M,K] x B [K,N]. */
+export function matmulKey(M: number, K: number, N: number): string {
+  return `matmul:${M}x${K}x${N}`;
+}
+
 const sameTile = (a: ConvTile, b: ConvTile) => a.PX === b.PX && a.WGX === b.WGX && a.WGY === b.WGY;
 
 /** The stored tile of a pixel-tiled conv kernel, if one was tuned and is still a known variant. */
@@ -53,6 +59,14 @@ export function tunedConvTile(device: Device, op: string, g: ConvGeometry): Conv
 export function tunedNumber(device: Device, key: string, allowed: readonly number[]): number | null {
   const v = Number(stores.get(device)?.get(key));
   return allowed.includes(v) ? v : null;
+}
+
+/** Random data for a tuner to time kernels on (values in [-0.5, 0.5): no denormals, no zeros). */
+export function randomInput(shape: number[]): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = Math.random() - 0.5;
+  return Tensor.from(data, shape);
 }
 
 /**

@@ -10,7 +10,7 @@ import { expectClose, maxAbsDiff } from '../helpers/compare.ts';
 import { refConv, refConvTranspose, refConvWgrad, refGeometry, type Geo } from '../helpers/conv-ref.ts';
 import { halfBitsToNumber, halves, toHalf } from '../helpers/f16.ts';
 import { refMatmul } from '../helpers/matmul-ref.ts';
-import { matmul, matmulVariants, TILED } from '../../src/kernels/matmul.ts';
+import { matmul, matmulVariants, MATMUL_TILES, tiledSpec, tileName, type MatmulTile } from '../../src/kernels/matmul.ts';
 import { conv2dDgrad, conv2dForward, conv2dGeometry, conv2dWgrad, DGRAD_CQ, FWD_OQ, WGRAD_FQ, type EpilogueOptions } from '../../src/kernels/conv2d.ts';
 import { halfCopy } from '../../src/kernels/half-weights.ts';
 import { setPrecision, type Precision } from '../../src/gpu/precision.ts';
@@ -81,15 +81,16 @@ describe('f16 rounding', () => {
 
 
 describe('matmul under mixed and f16', () => {
-  // [name, M, K, N, transposeA, transposeB, forceScalar]: each variant matmul picks.
-  const cases: [string, number, number, number, boolean, boolean, boolean][] = [
-    ['tiled (NN, dense forward)', 13, 36, 20, false, false, false],
+  // [name, M, K, N, transposeA, transposeB, forceScalar, tile]: each variant matmul picks.
+  const cases: [string, number, number, number, boolean, boolean, boolean, MatmulTile?][] = [
+    ...MATMUL_TILES.map((t): [string, number, number, number, boolean, boolean, boolean, MatmulTile] =>
+      [`tiled ${tileName(t)} (NN, dense forward)`, 37, 36, 44, false, false, false, t]),
     ['vec4 mode 1 (TN, dense wgrad)', 12, 37, 8, true, false, false],
     ['vec4 mode 2 (NT, dense dgrad)', 13, 36, 11, false, true, false],
     ['scalar, odd sizes', 7, 19, 5, false, false, false],
     ['scalar forced, transposed', 9, 21, 6, true, true, true],
   ];
-  for (const [name, M, K, N, tA, tB, scalar] of cases)
+  for (const [name, M, K, N, tA, tB, scalar, tile] of cases)
     it(`${name} ${M}x${K}x${N}`, async () => {
       const a = randomArray(M * K, M + K);
       const b = randomArray(K * N, N + 7);
@@ -98,7 +99,7 @@ describe('matmul under mixed and f16', () => {
         setPrecision(device, p);
         matmulVariants.forceScalar = scalar;
         return values(() =>
-          matmul(upload(a, tA ? [K, M] : [M, K]), upload(b, tB ? [N, K] : [K, N]), { transposeA: tA, transposeB: tB, bias: upload(bias, [N]) }),
+          matmul(upload(a, tA ? [K, M] : [M, K]), upload(b, tB ? [N, K] : [K, N]), { transposeA: tA, transposeB: tB, bias: upload(bias, [N]), tile }),
         );
       };
       const rounded = refMatmul(halves(a), halves(b), M, K, N, tA, tB, bias);
@@ -287,7 +288,7 @@ describe('native f16 preludes compile (Dawn Null backend, shader-f16)', async ()
   const tile = { PX: 4, WGX: 4, WGY: 16 };
   const specs: KernelSpec[] = [
     { shader: 'matmul', inputs: 3, outputs: 1, overrides: { WG: 8 } },
-    TILED,
+    ...MATMUL_TILES.map(tiledSpec),
     ...[0, 1, 2].map((MODE) => ({ shader: 'matmul_vec4', inputs: 3, outputs: 1, overrides: { WG: 8, MODE } })),
     // The forwards in both grid layouts (override PXG).
     ...[0, 1].flatMap((PXG) => [

@@ -1,6 +1,7 @@
-// The conv autotuner: it only ever stores variants from the tested lists (CONV_TILES, FWD_OQ,
-// DGRAD_CQ, WGRAD_FQ, DW_CQ; conv2d.test.ts and depthwise.test.ts check each against the float64
-// reference), ignores stale entries, and the kernels run the stored choice with the reference's results.
+// The conv and matmul autotuners: they only ever store variants from the tested lists (CONV_TILES,
+// FWD_OQ, DGRAD_CQ, WGRAD_FQ, DW_CQ, MATMUL_TILES; conv2d.test.ts, depthwise.test.ts and
+// matmul.test.ts check each against the float64 reference), ignore stale entries, and the
+// kernels run the stored choice with the reference's results.
 import { describe, it, beforeAll, expect } from 'vitest';
 import { testDevice, upload } from '../helpers/gpu.ts';
 import { randomArray } from '../helpers/random.ts';
@@ -12,7 +13,10 @@ import { CONV_TILES, convGeometry } from '../../src/kernels/conv-geometry.ts';
 import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, FWD_OQ, WGRAD_FQ } from '../../src/kernels/conv2d.ts';
 import { depthwiseDgrad, depthwiseForward, DW_CQ } from '../../src/kernels/depthwise.ts';
 import { tuneConv } from '../../src/kernels/conv-tuning.ts';
-import { convKey, memoryTuningStore, setTuningStore, tunedConvTile, tunedNumber } from '../../src/kernels/tuning.ts';
+import { tuneMatmul } from '../../src/kernels/matmul-tuning.ts';
+import { matmul, MATMUL_TILES, tileName, tunedMatmulTile } from '../../src/kernels/matmul.ts';
+import { refMatmul } from '../helpers/matmul-ref.ts';
+import { convKey, matmulKey, memoryTuningStore, setTuningStore, tunedConvTile, tunedNumber } from '../../src/kernels/tuning.ts';
 import { tidy } from '../../src/graph/scope.ts';
 
 describe('conv autotuner', () => {
@@ -107,5 +111,31 @@ describe('conv autotuner', () => {
   it('refuses to tune without a store', async () => {
     const g = convGeometry('t', [1, 5, 5, 4], 3, 3, 4, { padding: 'same' });
     await expect(tuneConv('conv2d', g, ['fwd'])).rejects.toThrow(/no tuning store/);
+  });
+
+  it('matmul: stores one of MATMUL_TILES, which matmul then runs with the reference result', async () => {
+    const store = memoryTuningStore();
+    setTuningStore(device, store);
+    try {
+      const [M, K, N] = [70, 12, 36];
+      const reports = await tuneMatmul(M, K, N);
+      expect(reports.map((r) => r.key)).toEqual([matmulKey(M, K, N)]);
+      expect(reports[0].ms.length).toBe(MATMUL_TILES.length);
+      const tile = tunedMatmulTile(device, M, K, N);
+      expect(tile).toBe(MATMUL_TILES[reports[0].choice]);
+      expect(await tuneMatmul(M, K, N)).toEqual([]); // stored: tuned again only when forced
+      expect(await tuneMatmul(M, 6, N)).toEqual([]); // K % 4: the tiled kernel does not run
+      // A stale or unknown entry counts as nothing stored.
+      store.set(matmulKey(M, K, N), '12x12');
+      expect(tunedMatmulTile(device, M, K, N)).toBeNull();
+      for (const t of MATMUL_TILES) {
+        store.set(matmulKey(M, K, N), tileName(t));
+        const a = randomArray(M * K, 31), b = randomArray(K * N, 32);
+        const c = await tidy(() => matmul(upload(a, [M, K]), upload(b, [K, N]))).data();
+        expectClose(c, refMatmul(a, b, M, K, N, false, false), 1e-5, `stored ${tileName(t)}`);
+      }
+    } finally {
+      setTuningStore(device, null);
+    }
   });
 });
