@@ -3,6 +3,8 @@
 // step over 4 input channels costs PX + 4*OQ vector loads for 16*OQ*PX multiply-adds: each input
 // vec4 is reused for 4*OQ filters and each filter vec4 for PX pixels. No workgroup memory, no barriers (llvmpipe runs
 // invocations as SIMD lanes, where barriers are costly and loads per multiply-add decide).
+// PX and OQ size the register arrays, so they are consts, set per variant by specializeShader()
+// (FWD_TILES and FWD_OQ in src/kernels: up to 32 pixels x 8 quads, for CPU adapters).
 // A partial last group of quads clamps its reads to the last quad and skips those stores.
 // Grid as conv2d_vec4.wgsl (either layout, override PXG) but over ceil(O / (4*OQ)) and pixel groups.
 // Precision: a prelude (src/gpu/precision.ts) supplies q4, which rounds x to f16 under mixed and
@@ -18,8 +20,8 @@
 
 override WGX: u32 = 4u;
 override WGY: u32 = 16u;
-override PX: u32 = 4u;   // output pixels per thread, 1..8
-override OQ: u32 = 2u;   // filter quads per thread, 1..4
+const PX: u32 = 4u;   // output pixels per thread
+const OQ: u32 = 2u;   // filter quads per thread
 override PXG: u32 = 0u;  // grid layout, as conv2d.wgsl: 0 channel groups on x, 1 pixel groups on x
 
 fn act4(v: vec4<f32>) -> vec4<f32> {
@@ -36,11 +38,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let m0 = ((wid.z * select(nwg.y, nwg.x, pxg) + select(wid.y, wid.x, pxg)) * WGY + lid.y) * PX;
   let M = p.N * p.OH * p.OW;
   if (q0 >= O4 || m0 >= M) { return; }
-  var q: array<u32, 4>;
+  var q: array<u32, OQ>;
   for (var j = 0u; j < OQ; j++) { q[j] = min(q0 + j, O4 - 1u); }
-  var img: array<u32, 8>;
-  var ih0: array<i32, 8>;
-  var iw0: array<i32, 8>;
+  var img: array<u32, PX>;
+  var ih0: array<i32, PX>;
+  var iw0: array<i32, PX>;
   for (var i = 0u; i < PX; i++) {
     let m = min(m0 + i, M - 1u);
     let r = m % (p.OH * p.OW);
@@ -48,11 +50,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     ih0[i] = i32((r / p.OW) * p.SH) - i32(p.PT);
     iw0[i] = i32((r % p.OW) * p.SW) - i32(p.PL);
   }
-  var acc: array<array<vec4<f32>, 4>, 8>;
+  var acc: array<array<vec4<f32>, OQ>, PX>;
   for (var kh = 0u; kh < p.KH; kh++) {
     for (var kw = 0u; kw < p.KW; kw++) {
-      var off: array<u32, 8>;
-      var msk: array<f32, 8>;
+      var off: array<u32, PX>;
+      var msk: array<f32, PX>;
       var hit = false;
       for (var i = 0u; i < PX; i++) {
         let ih = ih0[i] + i32(kh * p.DH);
@@ -65,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       if (!hit) { continue; }
       var wr = (kh * p.KW + kw) * p.C * O4;
       for (var c = 0u; c < C4; c++) {
-        var wv: array<array<vec4<f32>, 4>, 4>;
+        var wv: array<array<vec4<f32>, OQ>, 4>;
         for (var kk = 0u; kk < 4u; kk++) {
           for (var j = 0u; j < OQ; j++) { wv[kk][j] = w4(w[wr + kk * O4 + q[j]]); }
         }

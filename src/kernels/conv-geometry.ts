@@ -75,6 +75,18 @@ export const CONV_TILES: readonly ConvTile[] = [
 /** PX is at most 8: the kernels' per-pixel register arrays have 8 slots. */
 export const MAX_PX = 8;
 export const DEFAULT_TILE = CONV_TILES[0];
+/**
+ * The register-blocked forward (conv2d_vec8.wgsl, whose arrays are sized per variant) also offers
+ * 16 and 32 pixels per thread. On llvmpipe (VGG16-48, batch 8) the autotuner's picks among them
+ * and 8 filter quads ran 1.15-1.55x faster than the best 8-pixel tile: CPU adapters pay per
+ * loaded value, and larger blocks load less per multiply-add. Too many registers for a GPU.
+ */
+export const FWD_TILES: readonly ConvTile[] = [
+  ...CONV_TILES,
+  { PX: 16, WGX: 8, WGY: 8 },
+  { PX: 32, WGX: 8, WGY: 8 },
+];
+export const MAX_FWD_PX = 32;
 
 /**
  * The tile when the caller names none. On llvmpipe 8 pixels per thread measured 1.5-2x faster
@@ -89,10 +101,10 @@ export function autoTile(channels: number): ConvTile {
  * Grid for `channels` (4 per thread, WGX threads per workgroup) x `pixels` (PX per thread, WGY
  * threads per workgroup): channel groups on x and pixel groups over y and z (z splits past the
  * per-dimension limit); with `pixelsOnX` (the forward kernels' override PXG = 1, see
- * fwdPixelsOnX) pixel groups over x and z and channel groups on y.
+ * fwdPixelsOnX) pixel groups over x and z and channel groups on y. `maxPx`: the kernel's largest PX.
  */
-export function pixelGrid(device: Device, tile: ConvTile, channels: number, pixels: number, pixelsOnX = false): [number, number, number] {
-  if (!(tile.PX >= 1 && tile.PX <= MAX_PX)) throw new Error(`conv tile: PX ${tile.PX} must be 1..${MAX_PX}`);
+export function pixelGrid(device: Device, tile: ConvTile, channels: number, pixels: number, pixelsOnX = false, maxPx = MAX_PX): [number, number, number] {
+  if (!(tile.PX >= 1 && tile.PX <= maxPx)) throw new Error(`conv tile: PX ${tile.PX} must be 1..${maxPx}`);
   const gc = Math.ceil(Math.ceil(channels / 4) / tile.WGX);
   const gp = Math.ceil(Math.ceil(pixels / tile.PX) / tile.WGY);
   const z = Math.ceil(gp / device.limits.maxComputeWorkgroupsPerDimension);

@@ -1,11 +1,11 @@
 // The conv autotuner: for one geometry, times every tested variant of the kernels a pass uses on
 // random data and stores the fastest under the device's TuningStore, where conv2d.ts and
 // depthwise.ts look it up: for the forward and dgrad passes of the vec4 kernels first the quads
-// per thread (FWD_OQ, DGRAD_CQ, DW_CQ) on the stored or default tile, then the tile (CONV_TILES)
-// with that choice; WGRAD_FQ for the vec4 wgrad.
+// per thread (FWD_OQ, DGRAD_CQ, DW_CQ) on the stored or default tile, then the tile (CONV_TILES,
+// or FWD_TILES for the register-blocked forward) with that choice; WGRAD_FQ for the vec4 wgrad.
 import { Tensor } from '../graph/tensor.ts';
 import { CONV_TILES, type ConvGeometry, type ConvTile } from './conv-geometry.ts';
-import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, FWD_OQ, WGRAD_FQ } from './conv2d.ts';
+import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, FWD_OQ, fwdTiles, WGRAD_FQ } from './conv2d.ts';
 import { depthwiseDgrad, depthwiseForward, DW_CQ } from './depthwise.ts';
 import { convKey, pickFastest, randomInput as random, tunedConvTile, tunedNumber, tuningStore } from './tuning.ts';
 
@@ -59,18 +59,19 @@ export async function tuneConv(kind: 'conv2d' | 'depthwise', g: ConvGeometry, pa
             ? [vec4 ? 'depthwise_cq' : null, DW_CQ, (tile, cq) => depthwiseForward(x, w, g, { tile, cq })]
             : [vec4 ? 'depthwise_dgrad_cq' : null, DW_CQ, (tile, cq) => depthwiseDgrad(dy, w, g, tile, { cq })];
       const qk = qKey && convKey(qKey, g);
-      if (!force && tunedConvTile(device, op, g) && (!qk || tunedNumber(device, qk, qs) !== null)) continue;
+      if (!force && tunedConvTile(device, op, g, op === 'conv2d' ? fwdTiles(device, FWD_OQ[FWD_OQ.length - 1]) : CONV_TILES) && (!qk || tunedNumber(device, qk, qs) !== null)) continue;
       let q: number | undefined;
       if (qk) {
-        const tile = tunedConvTile(device, op, g) ?? undefined;
+        const tile = tunedConvTile(device, op, g) ?? undefined; // channel quads on a tile every quad count runs
         const r = await pickFastest(device, qs, (v) => run(tile, v));
         store.set(qk, String(r.best));
         out.push({ key: qk, choice: qs.indexOf(r.best), ms: r.ms });
         q = r.best;
       }
-      const { best, ms } = await pickFastest(device, CONV_TILES, (tile) => run(tile, q));
+      const tiles = kind === 'conv2d' && pass === 'fwd' && q !== undefined ? fwdTiles(device, q) : CONV_TILES;
+      const { best, ms } = await pickFastest(device, tiles, (tile) => run(tile, q));
       store.set(key, JSON.stringify(best));
-      out.push({ key, choice: CONV_TILES.indexOf(best), ms });
+      out.push({ key, choice: tiles.indexOf(best), ms });
     }
   } finally {
     for (const t of [x, w, dy]) t.dispose();

@@ -6,12 +6,14 @@
 // the f16 copy of w (src/kernels/half-weights.ts), the scalar ones (any channel count) run mixed.
 import type { Device } from '../gpu/device.ts';
 import { dispatch } from '../gpu/dispatch.ts';
+import type { KernelSpec } from '../gpu/pipeline-cache.ts';
+import { specializeShader } from '../gpu/specialize.ts';
 import { precisionOf, precisionPrelude } from '../gpu/precision.ts';
 import { canUseSubgroupMatrix } from '../gpu/subgroup-matrix.ts';
 import { Tensor, shapeStr } from '../graph/tensor.ts';
 import { activationCode } from './activation.ts';
 import { precisionWeight } from './half-weights.ts';
-import { autoTile, convGeometry, convParams, dgradPixels, fwdPixelsOnX, MAX_PX, pixelGrid, splitK, type ConvGeometry, type ConvOptions, type ConvTile } from './conv-geometry.ts';
+import { autoTile, CONV_TILES, convGeometry, convParams, dgradPixels, FWD_TILES, fwdPixelsOnX, MAX_FWD_PX, MAX_PX, pixelGrid, splitK, type ConvGeometry, type ConvOptions, type ConvTile } from './conv-geometry.ts';
 import { conv2dDgradSubgroupMatrix, conv2dSubgroupMatrix, conv2dWgradSubgroupMatrix } from './conv2d-sgmat.ts';
 import { reduce } from './reduce.ts';
 import { convKey, tunedConvTile, tunedNumber } from './tuning.ts';
@@ -25,11 +27,29 @@ const wgradVec4 = (fq: number) => ({ shader: 'conv2d_wgrad_vec4', inputs: 2, out
 /** The vec4 kernels need whole quads of channels and filters; `vec4: false` forces the scalar ones. */
 const useVec4 = (g: ConvGeometry, want?: boolean) => want !== false && g.C % 4 === 0 && g.O % 4 === 0;
 /**
- * Filter quads per thread of the vec4 forward (1: conv2d_vec4; 2, 4: conv2d_vec8 with override OQ,
- * which reuses each input vec4 for 4*OQ filters); tested each, tuned per geometry. Default the
- * most the filters fill: on llvmpipe OQ 4 measured ~1.5-2.5x the vec4 kernel on VGG16's layers.
+ * Filter quads per thread of the vec4 forward (1: conv2d_vec4; 2, 4, 8: conv2d_vec8 specialized
+ * to OQ, which reuses each input vec4 for 4*OQ filters); tested each, tuned per geometry. Default
+ * 4 where the filters fill it: on llvmpipe OQ 4 measured ~1.5-2.5x the vec4 kernel on VGG16's
+ * layers; 8 (with 16-32 pixels, FWD_TILES) is for the autotuner on CPU adapters.
  */
-export const FWD_OQ = [1, 2, 4] as const;
+export const FWD_OQ = [1, 2, 4, 8] as const;
+
+/**
+ * The tiles the forward offers: FWD_TILES' larger ones only for the register-blocked kernel
+ * (oq > 1) in f32. (With f16 rounding emulated, llvmpipe took a minute to compile the 32-pixel
+ * x 8-quad block, against 0.1 s in f32.)
+ */
+export function fwdTiles(device: Device, oq: number): readonly ConvTile[] {
+  return oq > 1 && precisionOf(device) === 'f32' ? FWD_TILES : CONV_TILES;
+}
+
+/** The register-blocked forward's kernel for `tile` and `oq` > 1 (its own text per PX and OQ). */
+export function fwdVec8Spec(tile: ConvTile, oq: number, pixelsOnX: boolean, prelude?: string): KernelSpec {
+  return {
+    shader: specializeShader('conv2d_vec8', { PX: tile.PX, OQ: oq }),
+    inputs: 3, outputs: 1, overrides: { WGX: tile.WGX, WGY: tile.WGY, PXG: pixelsOnX ? 1 : 0 }, prelude,
+  };
+}
 
 export interface EpilogueOptions {
   bias?: Tensor | null;
@@ -77,24 +97,25 @@ export function conv2dForward(x: Tensor, w: Tensor, g: ConvGeometry, e: Epilogue
   const bias = e.bias ?? null;
   if (bias && bias.size !== g.O) throw new Error(`conv2d: bias ${shapeStr(bias.shape)} does not match ${g.O} filters`);
   if (onTensorCores(x.device, e)) return conv2dSubgroupMatrix(x, w, g, e);
-  const tile = e.tile ?? tunedConvTile(x.device, 'conv2d', g) ?? autoTile(g.O);
-  const y = Tensor.empty([g.N, g.OH, g.OW, g.O], 'conv2d');
   const v4 = useVec4(g, e.vec4);
   const oq = v4 ? (e.oq ?? tunedNumber(x.device, convKey('conv2d_oq', g), FWD_OQ) ?? (g.O >= 16 ? 4 : g.O >= 8 ? 2 : 1)) : 1;
   if (!(FWD_OQ as readonly number[]).includes(oq)) throw new Error(`conv2d: oq ${oq} must be one of ${FWD_OQ.join(', ')}`);
+  // Only the register-blocked kernel (oq > 1) has the larger tiles; a stored one goes with its oq.
+  const blocked = v4 && oq > 1;
+  const tile = e.tile ?? tunedConvTile(x.device, 'conv2d', g, fwdTiles(x.device, v4 ? oq : 1)) ?? autoTile(g.O);
+  const y = Tensor.empty([g.N, g.OH, g.OW, g.O], 'conv2d');
   const { prelude, weight } = precisionWeight(w, v4);
   // Threads along filters: 4 filters each (scalar, vec4) or 4*OQ (vec8), as quads for pixelGrid.
   const channels = Math.ceil(g.O / (4 * oq)) * 4;
   const pxg = e.pixelsOnX ?? fwdPixelsOnX(tile, channels, g.N * g.OH * g.OW);
-  const ov = { ...overrides(tile), PXG: pxg ? 1 : 0 };
   dispatch(
-    v4 && oq > 1
-      ? { shader: 'conv2d_vec8', inputs: 3, outputs: 1, overrides: { ...ov, OQ: oq }, prelude }
-      : { shader: v4 ? 'conv2d_vec4' : 'conv2d', inputs: 3, outputs: 1, overrides: ov, prelude },
+    blocked
+      ? fwdVec8Spec(tile, oq, pxg, prelude)
+      : { shader: v4 ? 'conv2d_vec4' : 'conv2d', inputs: 3, outputs: 1, overrides: { ...overrides(tile), PXG: pxg ? 1 : 0 }, prelude },
     [x, weight, bias ?? w],
     [y],
     convParams(g, { bias: !!bias, act: activationCode(e.activation ?? 'linear'), alpha: e.alpha }),
-    pixelGrid(x.device, tile, channels, g.N * g.OH * g.OW, pxg),
+    pixelGrid(x.device, tile, channels, g.N * g.OH * g.OW, pxg, blocked ? MAX_FWD_PX : MAX_PX),
     `conv2d ${shapeStr(x.shape)} ${geomStr(g)} -> ${g.O}`,
   );
   return y;

@@ -1,9 +1,10 @@
 // Kernel variant choices per adapter and problem shape. An autotuner (conv-tuning.ts,
-// src/train/autotune.ts) times each tested variant once and keeps the fastest in a key-value
-// store; the kernels look their shape up here and fall back to the static heuristics when
-// nothing is stored. The store is given by the environment: one JSON file per adapter in Node
-// (src/node/tuning-cache.ts), localStorage or nothing in a browser. Only variants from the
-// kernels' own lists (CONV_TILES, WGRAD_FQ, MATMUL_TILES), each covered by the reference tests, are accepted.
+// matmul-tuning.ts, src/train/autotune.ts) times each tested variant once and keeps the fastest
+// in a key-value store; the kernels look their shape up here and fall back to the static
+// heuristics when nothing is stored. The store is given by the environment: one JSON file per
+// adapter in Node (src/node/tuning-cache.ts), localStorage or nothing in a browser. Only variants
+// from the kernels' own lists (CONV_TILES, FWD_TILES, FWD_OQ, WGRAD_FQ, MATMUL_TILES, ...), each
+// covered by the reference tests, are accepted.
 import type { Device } from '../gpu/device.ts';
 import { Tensor } from '../graph/tensor.ts';
 import { CONV_TILES, type ConvGeometry, type ConvTile } from './conv-geometry.ts';
@@ -31,25 +32,32 @@ export function tuningStore(device: Device): TuningStore | null {
   return stores.get(device) ?? null;
 }
 
+/**
+ * The first part of every key, raised when a kernel's list of variants changes, so that choices
+ * stored before are tuned again against the new list instead of kept (2: FWD_TILES, FWD_OQ 8,
+ * MATMUL_TILES).
+ */
+export const TUNING_GENERATION = 2;
+
 /** The key of one conv problem: the op (kernel family) and the whole geometry. */
 export function convKey(op: string, g: ConvGeometry): string {
-  return `${op}:${g.N}x${g.H}x${g.W}x${g.C}>${g.O} k${g.KH}x${g.KW} s${g.SH},${g.SW} d${g.DH},${g.DW} p${g.PT},${g.PL}`;
+  return `g${TUNING_GENERATION} ${op}:${g.N}x${g.H}x${g.W}x${g.C}>${g.O} k${g.KH}x${g.KW} s${g.SH},${g.SW} d${g.DH},${g.DW} p${g.PT},${g.PL}`;
 }
 
 /** The key of one matmul problem of the tiled (NN) kernel: A [M,K] x B [K,N]. */
 export function matmulKey(M: number, K: number, N: number): string {
-  return `matmul:${M}x${K}x${N}`;
+  return `g${TUNING_GENERATION} matmul:${M}x${K}x${N}`;
 }
 
 const sameTile = (a: ConvTile, b: ConvTile) => a.PX === b.PX && a.WGX === b.WGX && a.WGY === b.WGY;
 
-/** The stored tile of a pixel-tiled conv kernel, if one was tuned and is still a known variant. */
-export function tunedConvTile(device: Device, op: string, g: ConvGeometry): ConvTile | null {
+/** The stored tile of a pixel-tiled conv kernel, if one was tuned and is still one of `tiles`. */
+export function tunedConvTile(device: Device, op: string, g: ConvGeometry, tiles: readonly ConvTile[] = CONV_TILES): ConvTile | null {
   const v = stores.get(device)?.get(convKey(op, g));
   if (!v) return null;
   try {
     const t = JSON.parse(v) as ConvTile;
-    return CONV_TILES.find((c) => sameTile(c, t)) ?? null;
+    return tiles.find((c) => sameTile(c, t)) ?? null;
   } catch {
     return null;
   }

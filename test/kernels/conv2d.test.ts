@@ -8,7 +8,7 @@ import { expectClose } from '../helpers/compare.ts';
 import { numericGrad } from '../helpers/gradcheck.ts';
 import { refConv, refConvTranspose, refGeometry, type Geo } from '../helpers/conv-ref.ts';
 import { conv2d as conv2dKernel, conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, dgradCq, FWD_OQ, WGRAD_FQ } from '../../src/kernels/conv2d.ts';
-import { CONV_TILES, convGeometry, FWD_PIXELS_X_LOSS, fwdPixelsOnX, pixelGrid } from '../../src/kernels/conv-geometry.ts';
+import { CONV_TILES, convGeometry, FWD_PIXELS_X_LOSS, FWD_TILES, fwdPixelsOnX, pixelGrid } from '../../src/kernels/conv-geometry.ts';
 import { conv2d } from '../../src/graph/ops/conv.ts';
 import { backward } from '../../src/graph/tape.ts';
 import { tidy } from '../../src/graph/scope.ts';
@@ -90,8 +90,8 @@ describe('conv2d tiling and vec4 variants', () => {
       });
 
   // The register-blocked forward (OQ filter quads per thread): odd sizes, filter counts that leave
-  // a partial last group of quads, every tile and grid layout, strides, dilation, padding, batch,
-  // bias and relu.
+  // a partial last group of quads, every tile (FWD_TILES' 16 and 32 pixels where OQ > 1) and grid
+  // layout, strides, dilation, padding, batch, bias and relu.
   let oqSeed = 900;
   for (const oq of FWD_OQ)
     for (const [s, d] of [[1, 1], [2, 1], [1, 2], [2, 2]])
@@ -100,14 +100,14 @@ describe('conv2d tiling and vec4 variants', () => {
           const k = oqSeed++;
           const N = k % 2 ? 1 : 3;
           const C = [4, 8, 12][k % 3];
-          const O = [4, 8, 12, 20, 32][k % 5];
+          const O = [4, 8, 12, 20, 36][k % 5];
           const [KH, KW] = k % 4 ? [3, 3] : [1, 3];
           const shape = [N, inSize(KH, d, 4 + (k % 3)), inSize(KW, d, 3 + (k % 2) * 2), C];
           const g = convGeometry('t', shape, KH, KW, O, { strides: s, dilation: d, padding });
           const rg = refGeometry(shape, KH, KW, O, [s, s], [d, d], padding);
           const x = randomArray(shape.reduce((a, b) => a * b), k), w = randomArray(KH * KW * C * O, k + 1), b = randomArray(O, k + 2);
           const want = refConv(x, w, rg, b, 'relu');
-          for (const tile of CONV_TILES)
+          for (const tile of oq > 1 ? FWD_TILES : CONV_TILES)
             for (const pixelsOnX of [false, true]) {
               const y = await tidy(() => conv2dForward(upload(x, shape), upload(w, [KH, KW, C, O]), g, { bias: upload(b, [O]), activation: 'relu', tile, oq, pixelsOnX })).data();
               expectClose(y, want, 1e-5, `OQ=${oq} PX=${tile.PX} WG=${tile.WGX}x${tile.WGY} pixelsOnX=${pixelsOnX}`);

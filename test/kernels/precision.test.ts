@@ -11,7 +11,8 @@ import { refConv, refConvTranspose, refConvWgrad, refGeometry, type Geo } from '
 import { halfBitsToNumber, halves, toHalf } from '../helpers/f16.ts';
 import { refMatmul } from '../helpers/matmul-ref.ts';
 import { matmul, matmulVariants, MATMUL_TILES, tiledSpec, tileName, type MatmulTile } from '../../src/kernels/matmul.ts';
-import { conv2dDgrad, conv2dForward, conv2dGeometry, conv2dWgrad, DGRAD_CQ, FWD_OQ, WGRAD_FQ, type EpilogueOptions } from '../../src/kernels/conv2d.ts';
+import { CONV_TILES } from '../../src/kernels/conv-geometry.ts';
+import { conv2dDgrad, conv2dForward, conv2dGeometry, conv2dWgrad, DGRAD_CQ, FWD_OQ, fwdVec8Spec, WGRAD_FQ, type EpilogueOptions } from '../../src/kernels/conv2d.ts';
 import { halfCopy } from '../../src/kernels/half-weights.ts';
 import { setPrecision, type Precision } from '../../src/gpu/precision.ts';
 import { bucketSize } from '../../src/gpu/buffer-pool.ts';
@@ -135,7 +136,10 @@ describe('conv2d under mixed and f16', () => {
 
     // Each forward also with the other grid layout (pixel groups on x).
     const kernels: [string, EpilogueOptions][] = vec
-      ? [['scalar', { vec4: false }], ...FWD_OQ.map((oq): [string, EpilogueOptions] => [oq === 1 ? 'vec4' : `vec8 oq ${oq}`, { oq }])]
+      ? [
+          ['scalar', { vec4: false }],
+          ...FWD_OQ.map((oq): [string, EpilogueOptions] => [oq === 1 ? 'vec4' : `vec8 oq ${oq}`, { oq }]),
+        ]
       : [['scalar', {}]];
     const forward = kernels.flatMap(([n, e]): [string, EpilogueOptions][] => [[n, e], [`${n} pixels on x`, { ...e, pixelsOnX: true }]]);
     for (const [vname, e] of forward)
@@ -294,7 +298,7 @@ describe('native f16 preludes compile (Dawn Null backend, shader-f16)', async ()
     ...[0, 1].flatMap((PXG) => [
       { shader: 'conv2d', inputs: 3, outputs: 1, overrides: { ...tile, PXG } },
       { shader: 'conv2d_vec4', inputs: 3, outputs: 1, overrides: { ...tile, PXG } },
-      ...FWD_OQ.filter((q) => q > 1).map((OQ) => ({ shader: 'conv2d_vec8', inputs: 3, outputs: 1, overrides: { ...tile, OQ, PXG } })),
+      ...FWD_OQ.filter((q) => q > 1).flatMap((OQ) => CONV_TILES.map((t) => fwdVec8Spec(t, OQ, PXG === 1))),
     ]),
     { shader: 'conv2d_dgrad', inputs: 3, outputs: 1, overrides: tile },
     { shader: 'conv2d_dgrad_vec4', inputs: 3, outputs: 1, overrides: tile },

@@ -28,7 +28,7 @@ describe('autotuneModel', () => {
     setTuningStore(device, store);
     try {
       const reports = await autotuneModel(model, 2);
-      const ops = reports.map((r) => r.key.split(':')[0]);
+      const ops = reports.map((r) => r.key.split(':')[0].split(' ').pop());
       // c1 (8 -> 4, frozen): forward (channels per thread, then the tile); c2 reads the cut:
       // forward + wgrad; c3 has c2's geometry, whose forward and wgrad are stored, so only its
       // dgrad is new (channels per thread, then the tile).
