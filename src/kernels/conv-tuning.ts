@@ -2,12 +2,12 @@
 // random data and stores the fastest under the device's TuningStore, where conv2d.ts and
 // depthwise.ts look it up: for the forward and dgrad passes of the vec4 kernels first the quads
 // per thread (FWD_OQ, DGRAD_CQ, DW_CQ) on the stored or default tile, then the tile (CONV_TILES,
-// or FWD_TILES for the register-blocked forward) with that choice; WGRAD_FQ for the vec4 wgrad.
+// or FWD_TILES for the register-blocked forward) with that choice; WGRAD_BLOCKS for the vec4 wgrad.
 import { Tensor } from '../graph/tensor.ts';
 import { CONV_TILES, type ConvGeometry, type ConvTile } from './conv-geometry.ts';
-import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, FWD_OQ, fwdTiles, WGRAD_FQ } from './conv2d.ts';
+import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, FWD_OQ, fwdTiles, WGRAD_BLOCKS, wgradBlockName } from './conv2d.ts';
 import { depthwiseDgrad, depthwiseForward, DW_CQ } from './depthwise.ts';
-import { convKey, pickFastest, randomInput as random, tunedConvTile, tunedNumber, tuningStore } from './tuning.ts';
+import { convKey, pickFastest, randomInput as random, tunedChoice, tunedConvTile, tunedNumber, tuningStore } from './tuning.ts';
 
 export type ConvPass = 'fwd' | 'dgrad' | 'wgrad';
 
@@ -39,10 +39,10 @@ export async function tuneConv(kind: 'conv2d' | 'depthwise', g: ConvGeometry, pa
       if (pass === 'wgrad') {
         if (kind !== 'conv2d' || g.C % 4 || g.O % 4) continue; // one wgrad variant only
         const key = convKey('conv2d_wgrad', g);
-        if (!force && tunedNumber(device, key, WGRAD_FQ) !== null) continue;
-        const { best, ms } = await pickFastest(device, WGRAD_FQ, (fq) => conv2dWgrad(x, dy, g, undefined, fq));
-        store.set(key, String(best));
-        out.push({ key, choice: WGRAD_FQ.indexOf(best), ms });
+        if (!force && tunedChoice(device, key, WGRAD_BLOCKS, wgradBlockName) !== null) continue;
+        const { best, ms } = await pickFastest(device, WGRAD_BLOCKS, (b) => conv2dWgrad(x, dy, g, undefined, b));
+        store.set(key, wgradBlockName(best));
+        out.push({ key, choice: WGRAD_BLOCKS.indexOf(best), ms });
         continue;
       }
       const op = `${kind}${pass === 'dgrad' ? '_dgrad' : ''}`;

@@ -16,13 +16,30 @@ import { precisionWeight } from './half-weights.ts';
 import { autoTile, CONV_TILES, convGeometry, convParams, dgradPixels, FWD_TILES, fwdPixelsOnX, MAX_FWD_PX, MAX_PX, pixelGrid, splitK, type ConvGeometry, type ConvOptions, type ConvTile } from './conv-geometry.ts';
 import { conv2dDgradSubgroupMatrix, conv2dSubgroupMatrix, conv2dWgradSubgroupMatrix } from './conv2d-sgmat.ts';
 import { reduce } from './reduce.ts';
-import { convKey, tunedConvTile, tunedNumber } from './tuning.ts';
+import { convKey, tunedChoice, tunedConvTile, tunedNumber } from './tuning.ts';
 
 const overrides = (t: ConvTile) => ({ PX: t.PX, WGX: t.WGX, WGY: t.WGY });
 const WGRAD = { shader: 'conv2d_wgrad', inputs: 2, outputs: 1, overrides: { WGX: 4, WGY: 16 } };
-/** Filter quads per thread of the vec4 wgrad (override FQ, 1..4); tested each. */
-export const WGRAD_FQ = [1, 2, 4] as const;
-const wgradVec4 = (fq: number) => ({ shader: 'conv2d_wgrad_vec4', inputs: 2, outputs: 1, overrides: { WGX: 4, WGY: 16, FQ: fq } });
+/**
+ * Register blocks of the vec4 wgrad: CQ channel quads x FQ filter quads per thread (consts of
+ * conv2d_wgrad_vec4.wgsl, its own text per block); tested each, tuned per geometry, default 1 x 2.
+ * The larger ones are for CPU adapters, which pay per loaded value: on llvmpipe 4 x 4 ran VGG16-48's
+ * block 5 filter gradient (batch 32) 1.5x faster than 1 x 4 and 1.9x faster than 1 x 2, while
+ * 4 x 8 and 8 x 4 (128 accumulators) ran 10x slower than 4 x 4, so they are not offered.
+ */
+export interface WgradBlock { CQ: number; FQ: number }
+export const WGRAD_BLOCKS: readonly WgradBlock[] = [
+  { CQ: 1, FQ: 1 },
+  { CQ: 1, FQ: 2 },
+  { CQ: 1, FQ: 4 },
+  { CQ: 2, FQ: 4 },
+  { CQ: 4, FQ: 4 },
+  { CQ: 2, FQ: 8 },
+];
+export const wgradBlockName = (b: WgradBlock) => `${b.CQ}x${b.FQ}`;
+const wgradVec4 = (b: WgradBlock): KernelSpec => ({
+  shader: specializeShader('conv2d_wgrad_vec4', { CQ: b.CQ, FQ: b.FQ }), inputs: 2, outputs: 1, overrides: { WGX: 4, WGY: 16 },
+});
 
 /** The vec4 kernels need whole quads of channels and filters; `vec4: false` forces the scalar ones. */
 const useVec4 = (g: ConvGeometry, want?: boolean) => want !== false && g.C % 4 === 0 && g.O % 4 === 0;
@@ -180,22 +197,27 @@ export function conv2dDgrad(dy: Tensor, w: Tensor, g: ConvGeometry, e: EpilogueO
 
 /** dw [KH,KW,C,O] = sum over pixels of x (through each tap) times dy. */
 /** `fq`: filter quads per thread of the vec4 kernel (default: the tuned choice, else 2). */
-export function conv2dWgrad(x: Tensor, dy: Tensor, g: ConvGeometry, vec4?: boolean, fqWanted?: number): Tensor {
-  if (onTensorCores(x.device, { vec4, oq: fqWanted })) return conv2dWgradSubgroupMatrix(x, dy, g);
-  const fq = fqWanted ?? tunedNumber(x.device, convKey('conv2d_wgrad', g), WGRAD_FQ) ?? 2;
+export function conv2dWgrad(x: Tensor, dy: Tensor, g: ConvGeometry, vec4?: boolean, blockWanted?: WgradBlock): Tensor {
+  if (onTensorCores(x.device, { vec4, oq: blockWanted?.FQ })) return conv2dWgradSubgroupMatrix(x, dy, g);
+  const block = blockWanted ?? tunedChoice(x.device, convKey('conv2d_wgrad', g), WGRAD_BLOCKS, wgradBlockName) ?? WGRAD_BLOCKS[1];
+  if (!WGRAD_BLOCKS.some((b) => wgradBlockName(b) === wgradBlockName(block))) {
+    throw new Error(`conv2d wgrad: block ${wgradBlockName(block)} is not one of ${WGRAD_BLOCKS.map(wgradBlockName).join(', ')}`);
+  }
   const R = g.KH * g.KW * g.C;
   const K = g.N * g.OH * g.OW;
   const v4 = useVec4(g, vec4);
-  // Threads along filters: quads (scalar), or FQ quads each (vec4).
-  const tx = v4 ? Math.ceil(g.O / 4 / fq) : Math.ceil(g.O / 4);
-  const { splits, chunk } = splitK(x.device, Math.ceil(R / 4) * tx, K);
+  // Threads: along filters quads (scalar) or FQ quads each (vec4); along rows a (tap, channel
+  // quad) each (scalar) or a tap's group of CQ channel quads (vec4).
+  const tx = v4 ? Math.ceil(g.O / 4 / block.FQ) : Math.ceil(g.O / 4);
+  const ty = v4 ? g.KH * g.KW * Math.ceil(g.C / 4 / block.CQ) : Math.ceil(R / 4);
+  const { splits, chunk } = splitK(x.device, ty * tx, K);
   const part = Tensor.empty([splits, R * g.O], 'conv2d_wgrad_partial');
   dispatch(
-    { ...(v4 ? wgradVec4(fq) : WGRAD), prelude: precisionPrelude(x.device, false) },
+    { ...(v4 ? wgradVec4(block) : WGRAD), prelude: precisionPrelude(x.device, false) },
     [x, dy],
     [part],
     convParams(g, { splits, chunk }),
-    [Math.ceil(tx / 4), Math.ceil(Math.ceil(R / 4) / 16), splits],
+    [Math.ceil(tx / 4), Math.ceil(ty / 16), splits],
     `conv2d wgrad ${shapeStr(x.shape)} ${geomStr(g)} splits ${splits}`,
   );
   const summed = splits === 1 ? part.view() : reduce('sum', part, [0]);

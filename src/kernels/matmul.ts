@@ -14,7 +14,7 @@ import { precisionOf } from '../gpu/precision.ts';
 import { specializeShader } from '../gpu/specialize.ts';
 import type { Device } from '../gpu/device.ts';
 import type { KernelSpec } from '../gpu/pipeline-cache.ts';
-import { matmulKey, tuningStore } from './tuning.ts';
+import { matmulKey, tunedChoice } from './tuning.ts';
 
 const MATMUL = { shader: 'matmul', inputs: 3, outputs: 1, overrides: { WG: 8 } };
 
@@ -41,8 +41,7 @@ export const tileName = (t: MatmulTile) => `${t.TM}x${4 * t.TN}`;
 
 /** The stored block of an M x K x N product, if one was tuned and is still in MATMUL_TILES. */
 export function tunedMatmulTile(device: Device, M: number, K: number, N: number): MatmulTile | null {
-  const v = tuningStore(device)?.get(matmulKey(M, K, N));
-  return MATMUL_TILES.find((t) => tileName(t) === v) ?? null;
+  return tunedChoice(device, matmulKey(M, K, N), MATMUL_TILES, tileName);
 }
 
 /**

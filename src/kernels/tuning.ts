@@ -3,7 +3,7 @@
 // in a key-value store; the kernels look their shape up here and fall back to the static
 // heuristics when nothing is stored. The store is given by the environment: one JSON file per
 // adapter in Node (src/node/tuning-cache.ts), localStorage or nothing in a browser. Only variants
-// from the kernels' own lists (CONV_TILES, FWD_TILES, FWD_OQ, WGRAD_FQ, MATMUL_TILES, ...), each
+// from the kernels' own lists (CONV_TILES, FWD_TILES, FWD_OQ, WGRAD_BLOCKS, MATMUL_TILES, ...), each
 // covered by the reference tests, are accepted.
 import type { Device } from '../gpu/device.ts';
 import { Tensor } from '../graph/tensor.ts';
@@ -35,7 +35,7 @@ export function tuningStore(device: Device): TuningStore | null {
 /**
  * The first part of every key, raised when a kernel's list of variants changes, so that choices
  * stored before are tuned again against the new list instead of kept (2: FWD_TILES, FWD_OQ 8,
- * MATMUL_TILES).
+ * MATMUL_TILES, WGRAD_BLOCKS).
  */
 export const TUNING_GENERATION = 2;
 
@@ -63,7 +63,13 @@ export function tunedConvTile(device: Device, op: string, g: ConvGeometry, tiles
   }
 }
 
-/** A stored number (e.g. filter quads per thread of wgrad) if it is one of `allowed`. */
+/** The stored variant under `key` if it is one of `variants` (found by `name`, as stored). */
+export function tunedChoice<T>(device: Device, key: string, variants: readonly T[], name: (v: T) => string): T | null {
+  const v = stores.get(device)?.get(key);
+  return v === undefined ? null : (variants.find((c) => name(c) === v) ?? null);
+}
+
+/** A stored number (e.g. channel quads per thread of the vec4 dgrad) if it is one of `allowed`. */
 export function tunedNumber(device: Device, key: string, allowed: readonly number[]): number | null {
   const v = Number(stores.get(device)?.get(key));
   return allowed.includes(v) ? v : null;

@@ -7,7 +7,7 @@ import { randomArray } from '../helpers/random.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { numericGrad } from '../helpers/gradcheck.ts';
 import { refConv, refConvTranspose, refGeometry, type Geo } from '../helpers/conv-ref.ts';
-import { conv2d as conv2dKernel, conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, dgradCq, FWD_OQ, WGRAD_FQ } from '../../src/kernels/conv2d.ts';
+import { conv2d as conv2dKernel, conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, dgradCq, FWD_OQ, WGRAD_BLOCKS, wgradBlockName } from '../../src/kernels/conv2d.ts';
 import { CONV_TILES, convGeometry, FWD_PIXELS_X_LOSS, FWD_TILES, fwdPixelsOnX, pixelGrid } from '../../src/kernels/conv-geometry.ts';
 import { conv2d } from '../../src/graph/ops/conv.ts';
 import { backward } from '../../src/graph/tape.ts';
@@ -169,14 +169,17 @@ describe('conv2d tiling and vec4 variants', () => {
     expect(fwdPixelsOnX({ PX: 1, WGX: 4, WGY: 16 }, 64, 18)).toBe(true);
   });
 
-  for (const fq of WGRAD_FQ)
-    for (const O of [4, 12])
-      it(`vec4 wgrad FQ=${fq}, ${O / 4} filter quads`, async () => {
-        const shape = [2, 7, 9, 8];
+  // Every register block of the vec4 wgrad, with channel and filter counts that leave partial
+  // groups of quads (3 channel quads in blocks of 2 and 4; 1, 3 and 9 filter quads in blocks of 2-8).
+  for (const block of WGRAD_BLOCKS)
+    for (const [C, O] of [[8, 4], [12, 12], [12, 36]])
+      it(`vec4 wgrad block ${wgradBlockName(block)}, ${C / 4} channel and ${O / 4} filter quads`, async () => {
+        const shape = [2, 7, 9, C];
         const g = convGeometry('t', shape, 3, 3, O, { strides: 2, padding: 'same' });
         const rg = refGeometry(shape, 3, 3, O, [2, 2], [1, 1], 'same');
-        const x = randomArray(2 * 7 * 9 * 8, fq + O), w = randomArray(9 * 8 * O, 3), dy = randomArray(2 * g.OH * g.OW * O, fq * O);
-        const dw = await tidy(() => conv2dWgrad(upload(x, shape), upload(dy, [2, g.OH, g.OW, O]), g, true, fq)).data();
+        const k = block.CQ * 10 + block.FQ;
+        const x = randomArray(2 * 7 * 9 * C, k + O), w = randomArray(9 * C * O, 3), dy = randomArray(2 * g.OH * g.OW * O, k * O);
+        const dw = await tidy(() => conv2dWgrad(upload(x, shape), upload(dy, [2, g.OH, g.OW, O]), g, true, block)).data();
         expectClose(dw, numericGrad((ww) => refConv(x, ww, rg), w, dy), 1e-4, 'wgrad');
       });
 

@@ -12,7 +12,8 @@ import { halfBitsToNumber, halves, toHalf } from '../helpers/f16.ts';
 import { refMatmul } from '../helpers/matmul-ref.ts';
 import { matmul, matmulVariants, MATMUL_TILES, tiledSpec, tileName, type MatmulTile } from '../../src/kernels/matmul.ts';
 import { CONV_TILES } from '../../src/kernels/conv-geometry.ts';
-import { conv2dDgrad, conv2dForward, conv2dGeometry, conv2dWgrad, DGRAD_CQ, FWD_OQ, fwdVec8Spec, WGRAD_FQ, type EpilogueOptions } from '../../src/kernels/conv2d.ts';
+import { conv2dDgrad, conv2dForward, conv2dGeometry, conv2dWgrad, DGRAD_CQ, FWD_OQ, fwdVec8Spec, WGRAD_BLOCKS, wgradBlockName, type EpilogueOptions, type WgradBlock } from '../../src/kernels/conv2d.ts';
+import { specializeShader } from '../../src/gpu/specialize.ts';
 import { halfCopy } from '../../src/kernels/half-weights.ts';
 import { setPrecision, type Precision } from '../../src/gpu/precision.ts';
 import { bucketSize } from '../../src/gpu/buffer-pool.ts';
@@ -175,14 +176,14 @@ describe('conv2d under mixed and f16', () => {
         expect(Array.from(f16)).toEqual(Array.from(mixed));
       });
 
-    const wgrad: [string, boolean, number | undefined][] = vec
-      ? [['scalar', false, undefined], ...WGRAD_FQ.map((fq): [string, boolean, number] => [`vec4 fq ${fq}`, true, fq])]
+    const wgrad: [string, boolean, WgradBlock | undefined][] = vec
+      ? [['scalar', false, undefined], ...WGRAD_BLOCKS.map((b): [string, boolean, WgradBlock] => [`vec4 block ${wgradBlockName(b)}`, true, b])]
       : [['scalar', true, undefined]];
-    for (const [vname, v4, fq] of wgrad)
+    for (const [vname, v4, block] of wgrad)
       it(`wgrad ${gname} ${vname}`, async () => {
         const run = (p: Precision) => {
           setPrecision(device, p);
-          return values(() => conv2dWgrad(upload(xs, shape), upload(dys, [rg.N, rg.OH, rg.OW, O]), geom(), v4, fq));
+          return values(() => conv2dWgrad(upload(xs, shape), upload(dys, [rg.N, rg.OH, rg.OW, O]), geom(), v4, block));
         };
         const rounded = refConvWgrad(halves(xs), halves(dys), rg);
         const unrounded = refConvWgrad(xs, dys, rg);
@@ -304,7 +305,7 @@ describe('native f16 preludes compile (Dawn Null backend, shader-f16)', async ()
     { shader: 'conv2d_dgrad_vec4', inputs: 3, outputs: 1, overrides: tile },
     ...DGRAD_CQ.filter((c) => c > 0).map((CQ) => ({ shader: 'conv2d_dgrad_vec8', inputs: 3, outputs: 1, overrides: { ...tile, CQ } })),
     { shader: 'conv2d_wgrad', inputs: 2, outputs: 1, overrides: { WGX: 4, WGY: 16 } },
-    ...WGRAD_FQ.map((FQ) => ({ shader: 'conv2d_wgrad_vec4', inputs: 2, outputs: 1, overrides: { WGX: 4, WGY: 16, FQ } })),
+    ...WGRAD_BLOCKS.map((b) => ({ shader: specializeShader('conv2d_wgrad_vec4', { CQ: b.CQ, FQ: b.FQ }), inputs: 2, outputs: 1, overrides: { WGX: 4, WGY: 16 } })),
   ];
   for (const prelude of ['precision_mixed_native', 'precision_f16_native', 'precision_f32', 'precision_mixed', 'precision_f16'])
     it.skipIf(!nd)(prelude, async () => {

@@ -1,5 +1,5 @@
 // The conv and matmul autotuners: they only ever store variants from the tested lists (CONV_TILES,
-// FWD_OQ, DGRAD_CQ, WGRAD_FQ, DW_CQ, MATMUL_TILES; conv2d.test.ts, depthwise.test.ts and
+// FWD_OQ, DGRAD_CQ, WGRAD_BLOCKS, DW_CQ, MATMUL_TILES; conv2d.test.ts, depthwise.test.ts and
 // matmul.test.ts check each against the float64 reference), ignore stale entries, and the
 // kernels run the stored choice with the reference's results.
 import { describe, it, beforeAll, expect } from 'vitest';
@@ -10,13 +10,13 @@ import { numericGrad } from '../helpers/gradcheck.ts';
 import { refConv, refDepthwise, refGeometry } from '../helpers/conv-ref.ts';
 import type { Device } from '../../src/gpu/device.ts';
 import { CONV_TILES, convGeometry, FWD_TILES } from '../../src/kernels/conv-geometry.ts';
-import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, FWD_OQ, fwdTiles, WGRAD_FQ } from '../../src/kernels/conv2d.ts';
+import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, FWD_OQ, fwdTiles, WGRAD_BLOCKS, wgradBlockName } from '../../src/kernels/conv2d.ts';
 import { depthwiseDgrad, depthwiseForward, DW_CQ } from '../../src/kernels/depthwise.ts';
 import { tuneConv } from '../../src/kernels/conv-tuning.ts';
 import { tuneMatmul } from '../../src/kernels/matmul-tuning.ts';
 import { matmul, MATMUL_TILES, tileName, tunedMatmulTile } from '../../src/kernels/matmul.ts';
 import { refMatmul } from '../helpers/matmul-ref.ts';
-import { convKey, matmulKey, memoryTuningStore, setTuningStore, tunedConvTile, tunedNumber } from '../../src/kernels/tuning.ts';
+import { convKey, matmulKey, memoryTuningStore, tunedChoice, setTuningStore, tunedConvTile, tunedNumber } from '../../src/kernels/tuning.ts';
 import { tidy } from '../../src/graph/scope.ts';
 
 describe('conv autotuner', () => {
@@ -42,7 +42,7 @@ describe('conv autotuner', () => {
       expect(tunedConvTile(device, 'conv2d', g, tiles)).toBe(tiles[reports[1].choice]);
       expect(tunedNumber(device, convKey('conv2d_dgrad_cq', g), DGRAD_CQ)).toBe(DGRAD_CQ[reports[2].choice]);
       expect(tunedConvTile(device, 'conv2d_dgrad', g)).toBe(CONV_TILES[reports[3].choice]);
-      expect(WGRAD_FQ).toContain(tunedNumber(device, convKey('conv2d_wgrad', g), WGRAD_FQ));
+      expect(WGRAD_BLOCKS).toContain(tunedChoice(device, convKey('conv2d_wgrad', g), WGRAD_BLOCKS, wgradBlockName));
       // Tuned again only when forced.
       expect(await tuneConv('conv2d', g, ['fwd'])).toEqual([]);
       expect((await tuneConv('conv2d', g, ['fwd'], true)).length).toBe(2); // filter quads, then tile
@@ -95,14 +95,14 @@ describe('conv autotuner', () => {
     setTuningStore(device, memoryTuningStore({
       [convKey('conv2d', g)]: JSON.stringify({ PX: 3, WGX: 5, WGY: 7 }),
       [convKey('conv2d_dgrad', g)]: 'not json',
-      [convKey('conv2d_wgrad', g)]: '3',
+      [convKey('conv2d_wgrad', g)]: '3x3',
       [convKey('conv2d_dgrad_cq', g)]: '3',
       [convKey('depthwise_cq', g)]: '8',
     }));
     try {
       expect(tunedConvTile(device, 'conv2d', g)).toBeNull();
       expect(tunedConvTile(device, 'conv2d_dgrad', g)).toBeNull();
-      expect(tunedNumber(device, convKey('conv2d_wgrad', g), WGRAD_FQ)).toBeNull();
+      expect(tunedChoice(device, convKey('conv2d_wgrad', g), WGRAD_BLOCKS, wgradBlockName)).toBeNull();
       expect(tunedNumber(device, convKey('conv2d_dgrad_cq', g), DGRAD_CQ)).toBeNull();
       expect(tunedNumber(device, convKey('depthwise_cq', g), DW_CQ)).toBeNull();
     } finally {
