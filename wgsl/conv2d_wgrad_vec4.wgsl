@@ -34,7 +34,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let K = p.N * p.OH * p.OW;
   let k0 = s * p.chunk;
   let k1 = min(k0 + p.chunk, K);
-  var acc: array<vec4<f32>, 4u * CQ * FQ>;   // [channel quad i][channel j][filter quad q] at (i * 4 + j) * FQ + q
+  var acc: array<array<array<vec4<f32>, FQ>, 4>, CQ>;   // [channel quad][channel in the quad][filter quad]
   var dv: array<vec4<f32>, FQ>;
   let nq = min(FQ, O4 - o4);
   // Walk the chunk's pixels with counters: integer division per pixel is slow on CPU adapters.
@@ -50,12 +50,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var q = 0u; q < FQ; q++) { dv[q] = q4(dy[k * O4 + min(o4 + q, O4 - 1u)]); }
     for (var i = 0u; i < CQ; i++) {
       let xv = q4(x[xo + min(cq0 + i, C4 - 1u)]) * m;
-      let a = i * 4u * FQ;
       for (var q = 0u; q < FQ; q++) {
-        acc[a + q] += xv.x * dv[q];
-        acc[a + FQ + q] += xv.y * dv[q];
-        acc[a + 2u * FQ + q] += xv.z * dv[q];
-        acc[a + 3u * FQ + q] += xv.w * dv[q];
+        acc[i][0][q] += xv.x * dv[q];
+        acc[i][1][q] += xv.y * dv[q];
+        acc[i][2][q] += xv.z * dv[q];
+        acc[i][3][q] += xv.w * dv[q];
       }
     }
     ow++;
@@ -68,7 +67,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let base = (s * p.KH * p.KW * p.C + tap * p.C + cq * 4u) * O4 + o4;
     for (var j = 0u; j < 4u; j++) {
       for (var q = 0u; q < FQ; q++) {
-        if (q < nq) { part[base + j * O4 + q] = acc[(i * 4u + j) * FQ + q]; }
+        if (q < nq) { part[base + j * O4 + q] = acc[i][j][q]; }
       }
     }
   }

@@ -5,7 +5,7 @@
 // and rounds its operands under mixed and f16; under f16 the vec4 forward and dgrad kernels read
 // the f16 copy of w (src/kernels/half-weights.ts), the scalar ones (any channel count) run mixed.
 import type { Device } from '../gpu/device.ts';
-import { dispatch } from '../gpu/dispatch.ts';
+import { dispatch, grid1d, groups, type GpuView } from '../gpu/dispatch.ts';
 import type { KernelSpec } from '../gpu/pipeline-cache.ts';
 import { specializeShader } from '../gpu/specialize.ts';
 import { precisionOf, precisionPrelude } from '../gpu/precision.ts';
@@ -24,8 +24,8 @@ const WGRAD = { shader: 'conv2d_wgrad', inputs: 2, outputs: 1, overrides: { WGX:
  * Register blocks of the vec4 wgrad: CQ channel quads x FQ filter quads per thread (consts of
  * conv2d_wgrad_vec4.wgsl, its own text per block); tested each, tuned per geometry, default 1 x 2.
  * The larger ones are for CPU adapters, which pay per loaded value: on llvmpipe 4 x 4 ran VGG16-48's
- * block 5 filter gradient (batch 32) 1.5x faster than 1 x 4 and 1.9x faster than 1 x 2, while
- * 4 x 8 and 8 x 4 (128 accumulators) ran 10x slower than 4 x 4, so they are not offered.
+ * block 5 filter gradient (batch 32) 1.5x faster than 1 x 4 and 1.9x faster than 1 x 2; 4 x 8,
+ * 8 x 4 and 8 x 8 ran no faster than 4 x 4, so they are not offered.
  */
 export interface WgradBlock { CQ: number; FQ: number }
 export const WGRAD_BLOCKS: readonly WgradBlock[] = [
@@ -37,8 +37,10 @@ export const WGRAD_BLOCKS: readonly WgradBlock[] = [
   { CQ: 2, FQ: 8 },
 ];
 export const wgradBlockName = (b: WgradBlock) => `${b.CQ}x${b.FQ}`;
+// 8 x 8 threads: on llvmpipe 1.3-1.4x faster than 4 x 16 for the 1 x 2 to 4 x 4 blocks on block 5.
+const WGRAD_VEC4_WG = { WGX: 8, WGY: 8 };
 const wgradVec4 = (b: WgradBlock): KernelSpec => ({
-  shader: specializeShader('conv2d_wgrad_vec4', { CQ: b.CQ, FQ: b.FQ }), inputs: 2, outputs: 1, overrides: { WGX: 4, WGY: 16 },
+  shader: specializeShader('conv2d_wgrad_vec4', { CQ: b.CQ, FQ: b.FQ }), inputs: 2, outputs: 1, overrides: WGRAD_VEC4_WG,
 });
 
 /** The vec4 kernels need whole quads of channels and filters; `vec4: false` forces the scalar ones. */
@@ -81,6 +83,8 @@ export interface EpilogueOptions {
   cq?: number;
   /** The forward's grid layout (override PXG): pixel groups on x when true; default fwdPixelsOnX(). */
   pixelsOnX?: boolean;
+  /** How a stride-1 dgrad runs (DGRAD_PATHS); default the tuned path, else 'forward'. */
+  path?: DgradPath;
 }
 
 const geomStr = (g: ConvGeometry) => `${g.KH}x${g.KW} s${g.SH},${g.SW} d${g.DH},${g.DW}`;
@@ -114,6 +118,12 @@ export function conv2dForward(x: Tensor, w: Tensor, g: ConvGeometry, e: Epilogue
   const bias = e.bias ?? null;
   if (bias && bias.size !== g.O) throw new Error(`conv2d: bias ${shapeStr(bias.shape)} does not match ${g.O} filters`);
   if (onTensorCores(x.device, e)) return conv2dSubgroupMatrix(x, w, g, e);
+  return forwardKernels(x, (v4) => precisionWeight(w, v4), g, e, `conv2d ${shapeStr(x.shape)} ${geomStr(g)} -> ${g.O}`);
+}
+
+/** The forward kernels (scalar, vec4, register-blocked) on input x and the weight `weightFor` gives. */
+function forwardKernels(x: Tensor, weightFor: (v4: boolean) => { prelude: string; weight: GpuView }, g: ConvGeometry, e: EpilogueOptions, label: string): Tensor {
+  const bias = e.bias ?? null;
   const v4 = useVec4(g, e.vec4);
   const oq = v4 ? (e.oq ?? tunedNumber(x.device, convKey('conv2d_oq', g), FWD_OQ) ?? (g.O >= 16 ? 4 : g.O >= 8 ? 2 : 1)) : 1;
   if (!(FWD_OQ as readonly number[]).includes(oq)) throw new Error(`conv2d: oq ${oq} must be one of ${FWD_OQ.join(', ')}`);
@@ -121,7 +131,7 @@ export function conv2dForward(x: Tensor, w: Tensor, g: ConvGeometry, e: Epilogue
   const blocked = v4 && oq > 1;
   const tile = e.tile ?? tunedConvTile(x.device, 'conv2d', g, fwdTiles(x.device, v4 ? oq : 1)) ?? autoTile(g.O);
   const y = Tensor.empty([g.N, g.OH, g.OW, g.O], 'conv2d');
-  const { prelude, weight } = precisionWeight(w, v4);
+  const { prelude, weight } = weightFor(v4);
   // Threads along filters: 4 filters each (scalar, vec4) or 4*OQ (vec8), as quads for pixelGrid.
   const channels = Math.ceil(g.O / (4 * oq)) * 4;
   const pxg = e.pixelsOnX ?? fwdPixelsOnX(tile, channels, g.N * g.OH * g.OW);
@@ -129,13 +139,54 @@ export function conv2dForward(x: Tensor, w: Tensor, g: ConvGeometry, e: Epilogue
     blocked
       ? fwdVec8Spec(tile, oq, pxg, prelude)
       : { shader: v4 ? 'conv2d_vec4' : 'conv2d', inputs: 3, outputs: 1, overrides: { ...overrides(tile), PXG: pxg ? 1 : 0 }, prelude },
-    [x, weight, bias ?? w],
+    [x, weight, bias ?? weight],
     [y],
     convParams(g, { bias: !!bias, act: activationCode(e.activation ?? 'linear'), alpha: e.alpha }),
     pixelGrid(x.device, tile, channels, g.N * g.OH * g.OW, pxg, blocked ? MAX_FWD_PX : MAX_PX),
-    `conv2d ${shapeStr(x.shape)} ${geomStr(g)} -> ${g.O}`,
+    label,
   );
   return y;
+}
+
+/**
+ * The two ways a stride-1 input gradient can run (EpilogueOptions.path): 'forward', the forward
+ * conv of dy with the kernel's taps flipped and its channels transposed (dgradForwardGeometry,
+ * flippedKernel), which gets the forward's larger register blocks (FWD_TILES), or 'kernels', the
+ * dgrad kernels, whose pixel groups cannot span image rows. The autotuner times both per
+ * geometry; untuned, 'forward'. On llvmpipe the forward path took 0.7x the time on VGG16-48's
+ * block 3 (batch 8) and 0.6-0.8x on block 5 at batch 32, but 1.35x on block 5 at batch 8.
+ */
+export const DGRAD_PATHS = ['forward', 'kernels'] as const;
+export type DgradPath = (typeof DGRAD_PATHS)[number];
+
+/** Stride 1, vec4 channels, f32 (where the larger blocks are offered): the forward path can run. */
+export function dgradForwardEligible(device: Device, g: ConvGeometry): boolean {
+  return g.SH === 1 && g.SW === 1 && useVec4(g) && precisionOf(device) === 'f32';
+}
+
+/**
+ * Whether conv2dDgrad takes the forward path: eligible, and asked for (`e.path`) or tuned or,
+ * untuned, by default; never when a caller (tests, the autotuner) asks for a dgrad kernel variant.
+ */
+export function dgradAsForward(device: Device, g: ConvGeometry, e: EpilogueOptions = {}): boolean {
+  const chosen = e.tile !== undefined || e.vec4 !== undefined || e.cq !== undefined || e.oq !== undefined || e.pixelsOnX !== undefined;
+  if (chosen || !dgradForwardEligible(device, g)) return false;
+  const path = e.path ?? tunedChoice(device, convKey('conv2d_dgrad_path', g), DGRAD_PATHS, String) ?? 'forward';
+  return path === 'forward';
+}
+
+/** The forward geometry of a stride-1 dgrad: input dy, output dx, pads (K - 1) * D - P. */
+export function dgradForwardGeometry(g: ConvGeometry): ConvGeometry {
+  return { ...g, H: g.OH, W: g.OW, C: g.O, OH: g.H, OW: g.W, O: g.C, PT: (g.KH - 1) * g.DH - g.PT, PL: (g.KW - 1) * g.DW - g.PL };
+}
+
+const FLIP = { shader: 'conv_kernel_flip', inputs: 1, outputs: 1 };
+
+/** w [KH,KW,C,O] as [KH,KW,O,C] with its taps flipped, cached on w's storage until w changes. */
+export function flippedKernel(w: Tensor): GpuView {
+  const [KH, KW, C, O] = w.shape;
+  return w.derived('dgrad-flip', w.size * 4, (dst) =>
+    dispatch(FLIP, [w], [dst], [KH, KW, C, O], grid1d(w.device, groups(w.size, 256)), `flipped kernel of ${w.name || 'conv'}`));
 }
 
 /**
@@ -175,6 +226,11 @@ export function conv2dDgrad(dy: Tensor, w: Tensor, g: ConvGeometry, e: EpilogueO
   const bias = e.bias ?? null;
   if (bias && bias.size !== g.C) throw new Error(`conv2d dgrad: bias ${shapeStr(bias.shape)} does not match ${g.C} channels`);
   if (onTensorCores(dy.device, e)) return conv2dDgradSubgroupMatrix(dy, w, g, e);
+  if (dgradAsForward(dy.device, g, e)) {
+    const fg = dgradForwardGeometry(g);
+    return forwardKernels(dy, () => ({ prelude: precisionPrelude(dy.device, false), weight: flippedKernel(w) }), fg, { bias: e.bias, activation: e.activation, alpha: e.alpha },
+      `conv2d dgrad (as a forward conv) ${shapeStr(dy.shape)} ${geomStr(g)} -> [${g.N},${g.H},${g.W},${g.C}]`);
+  }
   const v4 = useVec4(g, e.vec4);
   const cq = v4 ? (e.cq ?? tunedNumber(dy.device, convKey('conv2d_dgrad_cq', g), DGRAD_CQ) ?? dgradCq(g.C)) : 0;
   if (v4 && !(DGRAD_CQ as readonly number[]).includes(cq)) throw new Error(`conv2d dgrad: cq ${cq} must be one of ${DGRAD_CQ.join(', ')}`);
@@ -217,7 +273,7 @@ export function conv2dWgrad(x: Tensor, dy: Tensor, g: ConvGeometry, vec4?: boole
     [x, dy],
     [part],
     convParams(g, { splits, chunk }),
-    [Math.ceil(tx / 4), Math.ceil(ty / 16), splits],
+    v4 ? [Math.ceil(tx / WGRAD_VEC4_WG.WGX), Math.ceil(ty / WGRAD_VEC4_WG.WGY), splits] : [Math.ceil(tx / 4), Math.ceil(ty / 16), splits],
     `conv2d wgrad ${shapeStr(x.shape)} ${geomStr(g)} splits ${splits}`,
   );
   const summed = splits === 1 ? part.view() : reduce('sum', part, [0]);

@@ -7,7 +7,8 @@ import { randomArray } from '../helpers/random.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { numericGrad } from '../helpers/gradcheck.ts';
 import { refConv, refConvTranspose, refGeometry, type Geo } from '../helpers/conv-ref.ts';
-import { conv2d as conv2dKernel, conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, dgradCq, FWD_OQ, WGRAD_BLOCKS, wgradBlockName } from '../../src/kernels/conv2d.ts';
+import { conv2d as conv2dKernel, conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, dgradAsForward, dgradCq, FWD_OQ, WGRAD_BLOCKS, wgradBlockName } from '../../src/kernels/conv2d.ts';
+import { setPrecision } from '../../src/gpu/precision.ts';
 import { CONV_TILES, convGeometry, FWD_PIXELS_X_LOSS, FWD_TILES, fwdPixelsOnX, pixelGrid } from '../../src/kernels/conv-geometry.ts';
 import { conv2d } from '../../src/graph/ops/conv.ts';
 import { backward } from '../../src/graph/tape.ts';
@@ -373,6 +374,77 @@ describe('conv2d grids past the per-dimension workgroup limit', () => {
       }
     } finally {
       (dev as { limits: GPUSupportedLimits }).limits = real;
+    }
+  });
+});
+
+describe('stride-1 input gradient as a forward conv (dgradAsForward)', () => {
+  beforeAll(testDevice);
+  // [input NHWC, KH, KW, O, dilation, padding]: odd sizes, non-square kernels, dilation, both paddings.
+  const cases: [number[], number, number, number, number, 'same' | 'valid'][] = [
+    [[2, 7, 9, 8], 3, 3, 12, 1, 'same'],
+    [[1, 8, 6, 4], 3, 3, 8, 1, 'valid'],
+    [[2, 9, 7, 12], 1, 3, 4, 2, 'same'],
+    [[1, 11, 10, 8], 5, 5, 20, 1, 'same'],
+    [[3, 9, 9, 4], 3, 3, 4, 2, 'valid'],
+    [[2, 5, 5, 16], 1, 1, 36, 1, 'valid'],
+    [[1, 6, 7, 8], 2, 2, 4, 1, 'same'], // even kernel: TF pads the extra row and column at the end
+    [[1, 7, 6, 4], 4, 2, 8, 2, 'same'],
+  ];
+  let seed = 1300;
+  for (const [shape, KH, KW, O, d, padding] of cases)
+    it(`${KH}x${KW} dilation ${d} ${padding} ${shape.join('x')} -> ${O}, with Conv2DTranspose's bias + relu`, async () => {
+      const device = await testDevice();
+      const k = seed++;
+      const g = convGeometry('t', shape, KH, KW, O, { strides: 1, dilation: d, padding });
+      expect(dgradAsForward(device, g)).toBe(true);
+      const rg = refGeometry(shape, KH, KW, O, [1, 1], [d, d], padding);
+      const C = shape[3];
+      const w = randomArray(KH * KW * C * O, k), dy = randomArray(shape[0] * g.OH * g.OW * O, k + 1), b = randomArray(C, k + 2);
+      const [plain, fused] = await tidy(() => {
+        const wt = upload(w, [KH, KW, C, O]), dyt = upload(dy, [shape[0], g.OH, g.OW, O]);
+        return [conv2dDgrad(dyt, wt, g).data(), conv2dDgrad(dyt, wt, g, { bias: upload(b, [C]), activation: 'relu' }).data()];
+      });
+      expectClose(await plain, refConvTranspose(dy, w, rg), 1e-5, 'dgrad');
+      expectClose(await fused, refConvTranspose(dy, w, rg, b, 'relu'), 1e-5, 'dgrad + bias + relu');
+    });
+
+  it('flips the kernel once per version of its values', async () => {
+    const device = await testDevice();
+    const g = convGeometry('t', [1, 6, 6, 8], 3, 3, 8, { padding: 'same' });
+    const w = Variable.create(Float32Array.from(randomArray(9 * 64, 5)), [3, 3, 8, 8], 'w');
+    const dy = upload(randomArray(36 * 8, 6), [1, 6, 6, 8]);
+    const count = async () => {
+      const d0 = device.dispatches;
+      const dx = conv2dDgrad(dy, w, g);
+      await device.sync();
+      dx.dispose();
+      return device.dispatches - d0;
+    };
+    expect(await count()).toBe(2); // flip + forward
+    expect(await count()).toBe(1); // cached flip
+    w.write(Float32Array.from(randomArray(9 * 64, 7)));
+    expect(await count()).toBe(2); // values changed: flipped again
+    const want = refConvTranspose(randomArray(36 * 8, 6), randomArray(9 * 64, 7), refGeometry([1, 6, 6, 8], 3, 3, 8, [1, 1], [1, 1], 'same'));
+    expectClose(await tidy(() => conv2dDgrad(dy, w, g)).data(), want, 1e-5, 'after the write');
+    w.dispose();
+    dy.dispose();
+  });
+
+  it('keeps the dgrad kernels for strides, odd channels, chosen variants or path and half precision', async () => {
+    const device = await testDevice();
+    const g = convGeometry('t', [1, 6, 6, 8], 3, 3, 8, { padding: 'same' });
+    expect(dgradAsForward(device, convGeometry('t', [1, 6, 6, 8], 3, 3, 8, { strides: 2, padding: 'same' }))).toBe(false);
+    expect(dgradAsForward(device, convGeometry('t', [1, 6, 6, 6], 3, 3, 8, { padding: 'same' }))).toBe(false);
+    expect(dgradAsForward(device, g, { cq: 1 })).toBe(false);
+    expect(dgradAsForward(device, g, { tile: CONV_TILES[0] })).toBe(false);
+    expect(dgradAsForward(device, g, { path: 'kernels' })).toBe(false);
+    expect(dgradAsForward(device, g, { path: 'forward' })).toBe(true);
+    setPrecision(device, 'mixed');
+    try {
+      expect(dgradAsForward(device, g)).toBe(false);
+    } finally {
+      setPrecision(device, 'f32');
     }
   });
 });

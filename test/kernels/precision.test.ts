@@ -305,7 +305,7 @@ describe('native f16 preludes compile (Dawn Null backend, shader-f16)', async ()
     { shader: 'conv2d_dgrad_vec4', inputs: 3, outputs: 1, overrides: tile },
     ...DGRAD_CQ.filter((c) => c > 0).map((CQ) => ({ shader: 'conv2d_dgrad_vec8', inputs: 3, outputs: 1, overrides: { ...tile, CQ } })),
     { shader: 'conv2d_wgrad', inputs: 2, outputs: 1, overrides: { WGX: 4, WGY: 16 } },
-    ...WGRAD_BLOCKS.map((b) => ({ shader: specializeShader('conv2d_wgrad_vec4', { CQ: b.CQ, FQ: b.FQ }), inputs: 2, outputs: 1, overrides: { WGX: 4, WGY: 16 } })),
+    ...WGRAD_BLOCKS.map((b) => ({ shader: specializeShader('conv2d_wgrad_vec4', { CQ: b.CQ, FQ: b.FQ }), inputs: 2, outputs: 1, overrides: { WGX: 8, WGY: 8 } })),
   ];
   for (const prelude of ['precision_mixed_native', 'precision_f16_native', 'precision_f32', 'precision_mixed', 'precision_f16'])
     it.skipIf(!nd)(prelude, async () => {

@@ -7,10 +7,10 @@ import { testDevice, upload } from '../helpers/gpu.ts';
 import { randomArray } from '../helpers/random.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { numericGrad } from '../helpers/gradcheck.ts';
-import { refConv, refDepthwise, refGeometry } from '../helpers/conv-ref.ts';
+import { refConv, refConvTranspose, refDepthwise, refGeometry } from '../helpers/conv-ref.ts';
 import type { Device } from '../../src/gpu/device.ts';
 import { CONV_TILES, convGeometry, FWD_TILES } from '../../src/kernels/conv-geometry.ts';
-import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, FWD_OQ, fwdTiles, WGRAD_BLOCKS, wgradBlockName } from '../../src/kernels/conv2d.ts';
+import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, DGRAD_PATHS, dgradAsForward, dgradForwardGeometry, FWD_OQ, fwdTiles, WGRAD_BLOCKS, wgradBlockName } from '../../src/kernels/conv2d.ts';
 import { depthwiseDgrad, depthwiseForward, DW_CQ } from '../../src/kernels/depthwise.ts';
 import { tuneConv } from '../../src/kernels/conv-tuning.ts';
 import { tuneMatmul } from '../../src/kernels/matmul-tuning.ts';
@@ -29,9 +29,10 @@ describe('conv autotuner', () => {
     const store = memoryTuningStore();
     setTuningStore(device, store);
     try {
+      // Stride 2: the input gradient runs the dgrad kernels (stride 1 runs a forward conv, below).
       const shape = [2, 7, 9, 8];
       const O = 12;
-      const g = convGeometry('t', shape, 3, 3, O, { strides: 1, padding: 'same' });
+      const g = convGeometry('t', shape, 3, 3, O, { strides: 2, padding: 'same' });
       const reports = await tuneConv('conv2d', g, ['fwd', 'dgrad', 'wgrad']);
       expect(reports.map((r) => r.key)).toEqual([
         convKey('conv2d_oq', g), convKey('conv2d', g), convKey('conv2d_dgrad_cq', g), convKey('conv2d_dgrad', g), convKey('conv2d_wgrad', g),
@@ -50,7 +51,7 @@ describe('conv autotuner', () => {
       store.entries.delete(convKey('conv2d_dgrad_cq', g));
       expect((await tuneConv('conv2d', g, ['dgrad'])).map((r) => r.key)).toEqual([convKey('conv2d_dgrad_cq', g), convKey('conv2d_dgrad', g)]);
 
-      const rg = refGeometry(shape, 3, 3, O, [1, 1], [1, 1], 'same');
+      const rg = refGeometry(shape, 3, 3, O, [2, 2], [1, 1], 'same');
       const x = randomArray(2 * 7 * 9 * 8, 11), w = randomArray(9 * 8 * O, 12), dy = randomArray(2 * g.OH * g.OW * O, 13);
       const [y, dx, dw] = await tidy(() => {
         const xt = upload(x, shape), wt = upload(w, [3, 3, 8, O]), dyt = upload(dy, [2, g.OH, g.OW, O]);
@@ -59,6 +60,33 @@ describe('conv autotuner', () => {
       expectClose(await y, refConv(x, w, rg), 1e-5, 'forward');
       expectClose(await dx, numericGrad((xx) => refConv(xx, w, rg), x, dy), 1e-4, 'dgrad');
       expectClose(await dw, numericGrad((ww) => refConv(x, ww, rg), w, dy), 1e-4, 'wgrad');
+    } finally {
+      setTuningStore(device, null);
+    }
+  });
+
+  it('a stride-1 input gradient tunes its forward path and the dgrad kernels, then keeps the faster', async () => {
+    const store = memoryTuningStore();
+    setTuningStore(device, store);
+    try {
+      const g = convGeometry('t', [2, 6, 7, 8], 3, 3, 12, { strides: 1, padding: 'valid' });
+      expect(dgradAsForward(device, g)).toBe(true); // untuned: the forward path
+      const fg = dgradForwardGeometry(g);
+      const reports = await tuneConv('conv2d', g, ['dgrad']);
+      expect(reports.map((r) => r.key)).toEqual([
+        convKey('conv2d_oq', fg), convKey('conv2d', fg), convKey('conv2d_dgrad_cq', g), convKey('conv2d_dgrad', g), convKey('conv2d_dgrad_path', g),
+      ]);
+      const path = DGRAD_PATHS[reports[4].choice];
+      expect(store.get(convKey('conv2d_dgrad_path', g))).toBe(path);
+      expect(dgradAsForward(device, g)).toBe(path === 'forward');
+      expect(await tuneConv('conv2d', g, ['dgrad'])).toEqual([]);
+      // Either path gives the reference's input gradient.
+      const rg = refGeometry([2, 6, 7, 8], 3, 3, 12, [1, 1], [1, 1], 'valid');
+      const w = randomArray(9 * 8 * 12, 41), dy = randomArray(2 * g.OH * g.OW * 12, 42);
+      for (const p of DGRAD_PATHS) {
+        const dx = await tidy(() => conv2dDgrad(upload(dy, [2, g.OH, g.OW, 12]), upload(w, [3, 3, 8, 12]), g, { path: p })).data();
+        expectClose(dx, refConvTranspose(dy, w, rg), 1e-5, `path ${p}`);
+      }
     } finally {
       setTuningStore(device, null);
     }

@@ -31,10 +31,11 @@ describe('autotuneModel', () => {
       const ops = reports.map((r) => r.key.split(':')[0].split(' ').pop());
       // c1 (8 -> 4, frozen): forward (channels per thread, then the tile); c2 reads the cut:
       // forward + wgrad; c3 has c2's geometry, whose forward and wgrad are stored, so only its
-      // dgrad is new (channels per thread, then the tile).
-      expect(ops).toEqual(['conv2d_oq', 'conv2d', 'conv2d_oq', 'conv2d', 'conv2d_wgrad', 'conv2d_dgrad_cq', 'conv2d_dgrad']);
+      // stride-1 dgrad is new: its forward path has that same geometry (4 -> 4, same), stored,
+      // so the dgrad kernels (channels per thread, then the tile), then the faster path.
+      expect(ops).toEqual(['conv2d_oq', 'conv2d', 'conv2d_oq', 'conv2d', 'conv2d_wgrad', 'conv2d_dgrad_cq', 'conv2d_dgrad', 'conv2d_dgrad_path']);
       expect(reports[0].key).toContain('x8>4');
-      expect(store.entries.size).toBe(7);
+      expect(store.entries.size).toBe(8);
       expect(await autotuneModel(model, 2)).toEqual([]);
     } finally {
       setTuningStore(device, null);
