@@ -185,7 +185,8 @@ const FLIP = { shader: 'conv_kernel_flip', inputs: 1, outputs: 1 };
 /** w [KH,KW,C,O] as [KH,KW,O,C] with its taps flipped, cached on w's storage until w changes. */
 export function flippedKernel(w: Tensor): GpuView {
   const [KH, KW, C, O] = w.shape;
-  return w.derived('dgrad-flip', w.size * 4, (dst) =>
+  // The key names the shape: views of one storage could read it as other kernels.
+  return w.derived(`dgrad-flip ${w.shape}`, w.size * 4, (dst) =>
     dispatch(FLIP, [w], [dst], [KH, KW, C, O], grid1d(w.device, groups(w.size, 256)), `flipped kernel of ${w.name || 'conv'}`));
 }
 
@@ -251,8 +252,10 @@ export function conv2dDgrad(dy: Tensor, w: Tensor, g: ConvGeometry, e: EpilogueO
   return dx;
 }
 
-/** dw [KH,KW,C,O] = sum over pixels of x (through each tap) times dy. */
-/** `fq`: filter quads per thread of the vec4 kernel (default: the tuned choice, else 2). */
+/**
+ * dw [KH,KW,C,O] = sum over pixels of x (through each tap) times dy. `blockWanted`: the vec4
+ * kernel's register block (WGRAD_BLOCKS; default the tuned one, else 1 x 2).
+ */
 export function conv2dWgrad(x: Tensor, dy: Tensor, g: ConvGeometry, vec4?: boolean, blockWanted?: WgradBlock): Tensor {
   if (onTensorCores(x.device, { vec4, oq: blockWanted?.FQ })) return conv2dWgradSubgroupMatrix(x, dy, g);
   const block = blockWanted ?? tunedChoice(x.device, convKey('conv2d_wgrad', g), WGRAD_BLOCKS, wgradBlockName) ?? WGRAD_BLOCKS[1];
