@@ -7,7 +7,7 @@
 // and the dgrad kernels, then stores the faster path.
 import { Tensor } from '../graph/tensor.ts';
 import { CONV_TILES, type ConvGeometry, type ConvTile } from './conv-geometry.ts';
-import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, DGRAD_PATHS, dgradForwardEligible, dgradForwardGeometry, FWD_OQ, fwdTiles, WGRAD_BLOCKS, wgradBlockName } from './conv2d.ts';
+import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, DGRAD_PATHS, dgradForwardEligible, dgradForwardGeometry, FWD_OQ, fwdOqs, fwdTiles, WGRAD_BLOCKS, wgradBlockName, wgradBlocks } from './conv2d.ts';
 import { depthwiseDgrad, depthwiseForward, DW_CQ } from './depthwise.ts';
 import { convKey, pickFastest, randomInput as random, tunedChoice, tunedConvTile, tunedNumber, tuningStore } from './tuning.ts';
 
@@ -46,7 +46,7 @@ export async function tuneConv(kind: 'conv2d' | 'depthwise', g: ConvGeometry, pa
     const [qKey, qs, run]: [string | null, readonly number[], Run] =
       kind === 'conv2d'
         ? pass === 'fwd'
-          ? [vec4 ? 'conv2d_oq' : null, FWD_OQ, (tile, oq) => conv2dForward(x, w, g, { tile, oq })]
+          ? [vec4 ? 'conv2d_oq' : null, fwdOqs(device), (tile, oq) => conv2dForward(x, w, g, { tile, oq })]
           : [vec4 ? 'conv2d_dgrad_cq' : null, DGRAD_CQ, (tile, cq) => conv2dDgrad(dy, w, g, { tile, cq })]
         : pass === 'fwd'
           ? [vec4 ? 'depthwise_cq' : null, DW_CQ, (tile, cq) => depthwiseForward(x, w, g, { tile, cq })]
@@ -75,7 +75,7 @@ export async function tuneConv(kind: 'conv2d' | 'depthwise', g: ConvGeometry, pa
         if (kind !== 'conv2d' || g.C % 4 || g.O % 4) continue; // one wgrad variant only
         const key = convKey('conv2d_wgrad', g);
         if (!force && tunedChoice(device, key, WGRAD_BLOCKS, wgradBlockName) !== null) continue;
-        const { best, ms } = await pickFastest(device, WGRAD_BLOCKS, (b) => conv2dWgrad(x, dy, g, undefined, b));
+        const { best, ms } = await pickFastest(device, wgradBlocks(device), (b) => conv2dWgrad(x, dy, g, undefined, b));
         store.set(key, wgradBlockName(best));
         out.push({ key, choice: WGRAD_BLOCKS.indexOf(best), ms });
         continue;

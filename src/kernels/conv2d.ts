@@ -37,6 +37,10 @@ export const WGRAD_BLOCKS: readonly WgradBlock[] = [
   { CQ: 2, FQ: 8 },
 ];
 export const wgradBlockName = (b: WgradBlock) => `${b.CQ}x${b.FQ}`;
+/** The blocks the autotuner tries: all on CPU adapters, up to 4 quads (1 x 4) on GPUs' registers. */
+export function wgradBlocks(device: Device): readonly WgradBlock[] {
+  return device.isSoftware ? WGRAD_BLOCKS : WGRAD_BLOCKS.filter((b) => b.CQ * b.FQ <= 4);
+}
 // 8 x 8 threads: on llvmpipe 1.3-1.4x faster than 4 x 16 for the 1 x 2 to 4 x 4 blocks on block 5.
 const WGRAD_VEC4_WG = { WGX: 8, WGY: 8 };
 const wgradVec4 = (b: WgradBlock): KernelSpec => ({
@@ -55,11 +59,17 @@ export const FWD_OQ = [1, 2, 4, 8] as const;
 
 /**
  * The tiles the forward offers: FWD_TILES' larger ones only for the register-blocked kernel
- * (oq > 1) in f32. (With f16 rounding emulated, llvmpipe took a minute to compile the 32-pixel
- * x 8-quad block, against 0.1 s in f32.)
+ * (oq > 1) on CPU adapters (too many accumulators for a GPU's registers) in f32 (with f16
+ * rounding emulated, llvmpipe took a minute to compile the 32-pixel x 8-quad block, against
+ * 0.1 s in f32).
  */
 export function fwdTiles(device: Device, oq: number): readonly ConvTile[] {
-  return oq > 1 && precisionOf(device) === 'f32' ? FWD_TILES : CONV_TILES;
+  return oq > 1 && device.isSoftware && precisionOf(device) === 'f32' ? FWD_TILES : CONV_TILES;
+}
+
+/** The filter quads the autotuner tries: 8 only on CPU adapters (8 pixels x 32 filters = 256 accumulators). */
+export function fwdOqs(device: Device): readonly number[] {
+  return device.isSoftware ? FWD_OQ : FWD_OQ.filter((q) => q <= 4);
 }
 
 /** The register-blocked forward's kernel for `tile` and `oq` > 1 (its own text per PX and OQ). */

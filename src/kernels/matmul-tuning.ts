@@ -1,7 +1,7 @@
 // The matmul autotuner: for one A [M,K] x B [K,N] product of the tiled (NN) kernel, times every
-// register block of MATMUL_TILES on random data and stores the fastest under the device's
+// register block the device is offered (matmulTiles: MATMUL_TILES on CPU adapters) on random data and stores the fastest under the device's
 // TuningStore, where matmul() looks it up (tunedMatmulTile).
-import { matmul, MATMUL_TILES, tileName, tunedMatmulTile } from './matmul.ts';
+import { matmul, MATMUL_TILES, matmulTiles, tileName, tunedMatmulTile } from './matmul.ts';
 import { matmulKey, pickFastest, randomInput as random, tuningStore } from './tuning.ts';
 import type { TuneReport } from './conv-tuning.ts';
 
@@ -25,7 +25,7 @@ export async function tuneMatmul(M: number, K: number, N: number, force = false)
   }
   const b = random([K, N]);
   try {
-    const { best, ms } = await pickFastest(a.device, MATMUL_TILES, (tile) => matmul(a, b, { tile }));
+    const { best, ms } = await pickFastest(a.device, matmulTiles(a.device), (tile) => matmul(a, b, { tile }));
     store.set(key, tileName(best));
     return [{ key, choice: MATMUL_TILES.indexOf(best), ms }];
   } finally {

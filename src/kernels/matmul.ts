@@ -36,6 +36,14 @@ export function tiledSpec(t: MatmulTile): KernelSpec {
   return { shader: specializeShader('matmul_tiled', { TM: t.TM, TN: t.TN }), inputs: 3, outputs: 1, overrides: { WG: TILED_WG } };
 }
 
+/**
+ * The blocks the autotuner tries on `device`: all on CPU adapters; on GPUs 8 x 8 only, since
+ * a thread's 256 or 1024 accumulators of the larger ones would not fit a GPU's registers.
+ */
+export function matmulTiles(device: Device): readonly MatmulTile[] {
+  return device.isSoftware ? MATMUL_TILES : MATMUL_TILES.slice(0, 1);
+}
+
 /** A block's name in the tuning store and in labels: rows x columns of C per thread. */
 export const tileName = (t: MatmulTile) => `${t.TM}x${4 * t.TN}`;
 

@@ -10,11 +10,12 @@ import { numericGrad } from '../helpers/gradcheck.ts';
 import { refConv, refConvTranspose, refDepthwise, refGeometry } from '../helpers/conv-ref.ts';
 import type { Device } from '../../src/gpu/device.ts';
 import { CONV_TILES, convGeometry, FWD_TILES } from '../../src/kernels/conv-geometry.ts';
-import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, DGRAD_PATHS, dgradAsForward, dgradForwardGeometry, FWD_OQ, fwdTiles, WGRAD_BLOCKS, wgradBlockName } from '../../src/kernels/conv2d.ts';
+import { conv2dDgrad, conv2dForward, conv2dWgrad, DGRAD_CQ, DGRAD_PATHS, dgradAsForward, dgradForwardGeometry, FWD_OQ, fwdOqs, fwdTiles, WGRAD_BLOCKS, wgradBlockName, wgradBlocks } from '../../src/kernels/conv2d.ts';
 import { depthwiseDgrad, depthwiseForward, DW_CQ } from '../../src/kernels/depthwise.ts';
 import { tuneConv } from '../../src/kernels/conv-tuning.ts';
 import { tuneMatmul } from '../../src/kernels/matmul-tuning.ts';
-import { matmul, MATMUL_TILES, tileName, tunedMatmulTile } from '../../src/kernels/matmul.ts';
+import { matmul, MATMUL_TILES, matmulTiles, tileName, tunedMatmulTile } from '../../src/kernels/matmul.ts';
+import { nullDevice } from '../helpers/null-device.ts';
 import { refMatmul } from '../helpers/matmul-ref.ts';
 import { convKey, matmulKey, memoryTuningStore, tunedChoice, setTuningStore, tunedConvTile, tunedNumber } from '../../src/kernels/tuning.ts';
 import { tidy } from '../../src/graph/scope.ts';
@@ -167,5 +168,20 @@ describe('conv autotuner', () => {
     } finally {
       setTuningStore(device, null);
     }
+  });
+
+  it('offers the large register blocks to CPU adapters only (Dawn Null backend standing in for a GPU)', async () => {
+    expect(device.isSoftware).toBe(true); // llvmpipe or SwiftShader here
+    expect(matmulTiles(device)).toEqual(MATMUL_TILES);
+    expect(wgradBlocks(device)).toEqual(WGRAD_BLOCKS);
+    expect(fwdOqs(device)).toEqual(FWD_OQ);
+    expect(fwdTiles(device, 8)).toEqual(FWD_TILES);
+    const gpu = await nullDevice();
+    if (!gpu) return;
+    expect(gpu.isSoftware).toBe(false);
+    expect(matmulTiles(gpu).map(tileName)).toEqual(['8x8']);
+    expect(wgradBlocks(gpu).map(wgradBlockName)).toEqual(['1x1', '1x2', '1x4']);
+    expect(fwdOqs(gpu)).toEqual([1, 2, 4]);
+    expect(fwdTiles(gpu, 4)).toEqual(CONV_TILES);
   });
 });
